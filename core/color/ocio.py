@@ -1,0 +1,95 @@
+"""OpenColorIO color management: the one place in the core that reads `$OCIO`.
+
+The config is the file or `ocio://` URI in `$OCIO` when set, else `DEFAULT_CONFIG`, a built-in
+ACES studio config whose export also loads in OCIO 2.4 (the version Blender bundles).
+Conversions run on whole float32 arrays, vectorised; processors are cached per pair of spaces on
+the `ColorManager` instance (no module-level state).
+"""
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import PyOpenColorIO as ocio
+
+from facegraft.core.checks import check_image
+from facegraft.core.errors import ColorConfigError
+
+DEFAULT_CONFIG = "ocio://studio-config-v2.2.0_aces-v1.3_ocio-v2.4"
+
+# Documented defaults when a file states no color space and the user passes no --colorspace.
+# Role names resolve through whichever config is active.
+SCENE_LINEAR = "scene_linear"
+SRGB_ENCODED = "sRGB Encoded Rec.709 (sRGB)"
+
+
+class ColorManager:
+    """One loaded OCIO config and its cached CPU processors.
+
+    Build it at the edge (`ColorManager.from_environment()` in a command) and pass it down.
+    """
+
+    def __init__(self, config: str | os.PathLike[str] = DEFAULT_CONFIG) -> None:
+        self.source = str(config)
+        try:
+            self.config = ocio.Config.CreateFromFile(self.source)
+            self.config.validate()
+        except ocio.Exception as exc:
+            raise ColorConfigError(f"OCIO config {self.source!r} cannot be loaded ({exc}); "
+                                   "fix $OCIO or unset it to use the built-in config") from exc
+        self._processors: dict[tuple[str, str], ocio.CPUProcessor] = {}
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "ColorManager":
+        """The config named by `$OCIO` in `environ`, else the built-in default."""
+        return cls(environ.get("OCIO") or DEFAULT_CONFIG)
+
+    def colorspace_names(self) -> list[str]:
+        return [cs.getName() for cs in self.config.getColorSpaces()]
+
+    def resolve(self, name: str) -> str:
+        """The canonical color space name for `name` (a space, alias or role).
+
+        Raises: ColorConfigError naming the config and a few known spaces.
+        """
+        space = self.config.getColorSpace(name)
+        if space is None:
+            known = ", ".join(self.colorspace_names()[:8])
+            raise ColorConfigError(f"unknown color space {name!r} in OCIO config {self.source}; "
+                                   f"use one of its spaces or roles (e.g. {known}, scene_linear)")
+        return space.getName()
+
+    def is_known(self, name: str) -> bool:
+        return self.config.getColorSpace(name) is not None
+
+    def convert(self, pixels: np.ndarray, src: str, dst: str) -> np.ndarray:
+        """Convert RGB(A) pixels from color space `src` to `dst`; alpha and extra channels are copied.
+
+        Args:
+            pixels: (H, W, C) float32, C >= 3; the first three channels are RGB. Unclipped.
+            src, dst: color space names, aliases or roles of this config.
+        Returns: new (H, W, C) float32 array; `pixels` is not modified.
+        Raises: ColorConfigError for an unknown space.
+        """
+        check_image(pixels, channels=(3, 4, 5, 6, 7, 8), name="pixels")
+        out = np.array(pixels, dtype=np.float32, order="C", copy=True)
+        src, dst = self.resolve(src), self.resolve(dst)
+        if src == dst:
+            return out
+        rgb = np.ascontiguousarray(out[..., :3])
+        self._processor(src, dst).applyRGB(rgb)
+        out[..., :3] = rgb
+        return out
+
+    def _processor(self, src: str, dst: str) -> "ocio.CPUProcessor":
+        key = (src, dst)
+        if key not in self._processors:
+            processor = self.config.getProcessor(src, dst)
+            self._processors[key] = processor.getDefaultCPUProcessor()
+        return self._processors[key]
+
+    def export(self, path: str | Path) -> Path:
+        """Write the active config (with its LUT-free built-in transforms) to an .ocio file."""
+        path = Path(path)
+        path.write_text(self.config.serialize())
+        return path
