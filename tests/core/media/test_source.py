@@ -1,0 +1,96 @@
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED
+from facegraft.core.errors import MediaError, SequencePatternError
+from facegraft.core.media.image_io import new_image, write_image
+from facegraft.core.media.pipeline import BackgroundWriter, prefetch_iter, prefetch_map
+from facegraft.core.media.source import open_source
+from facegraft.core.media.video import probe_video, read_video
+
+
+def write_sequence(folder, frames, *, pixel_type="half", suffix="exr"):
+    for f in frames:
+        pixels = np.full((6, 8, 3), f / 1000.0, np.float32)
+        write_image(folder / f"plate.{f:04d}.{suffix}", new_image(pixels, ("R", "G", "B"), pixel_type=pixel_type))
+
+
+def test_real_clip_streams_with_frame_numbers_and_rate(clips):
+    info = probe_video(clips / "d18.mp4")
+    assert (info.width, info.height, info.frame_count, info.fps) == (480, 480, 216, Fraction(30))
+    got = list(read_video(clips / "d18.mp4", [2, 5]))
+    assert [n for n, _ in got] == [2, 5]
+    assert got[0][1].shape == (480, 480, 3) and got[0][1].dtype == np.float32
+    assert 0.0 <= got[0][1].min() and got[0][1].max() <= 1.0
+    assert not np.array_equal(got[0][1], got[1][1])
+
+
+def test_video_source_matches_direct_decode_and_reports_range(clips):
+    source = open_source(clips / "d19.mp4")
+    assert source.colorspace == SRGB_ENCODED and source.frames[:2] == [1, 2] and source.info.fps == 30
+    frames = list(source.iter_frames([3, 4, 5]))
+    direct = dict(read_video(clips / "d19.mp4", [3, 4, 5]))
+    assert [f.number for f in frames] == [3, 4, 5]
+    assert all(np.array_equal(f.pixels, direct[f.number]) for f in frames)
+    with pytest.raises(SequencePatternError, match="frames 999 are not in the source"):
+        list(source.iter_frames([999]))
+
+
+def test_corrupt_video(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 2000)
+    with pytest.raises(MediaError, match="bad.mp4: not a readable video"):
+        open_source(bad)
+
+
+def test_sequence_source_discovers_frames_gaps_and_default_colorspace(tmp_path):
+    write_sequence(tmp_path, [1001, 1002, 1004])
+    source = open_source(tmp_path / "plate.@@@@.exr")
+    assert source.frames == [1001, 1002, 1004] and source.info.gaps == (1003,)
+    assert source.colorspace == SCENE_LINEAR and (source.width, source.height) == (8, 6)
+    with pytest.raises(SequencePatternError, match="frames 1003 are missing"):
+        source.require_complete()
+    frames = list(source.iter_frames())
+    assert [f.number for f in frames] == [1001, 1002, 1004]
+    assert frames[2].pixels[0, 0, 0] == np.float32(np.float16(1.004))
+
+
+def test_integer_sequence_defaults_to_srgb_and_flag_overrides(tmp_path):
+    write_sequence(tmp_path, [1], pixel_type="uint16", suffix="png")
+    assert open_source(tmp_path / "plate.####.png").colorspace == SRGB_ENCODED
+    assert open_source(tmp_path / "plate.####.png", colorspace="ACEScct").colorspace == "ACEScct"
+
+
+def test_empty_pattern(tmp_path):
+    with pytest.raises(SequencePatternError, match="no frames found"):
+        open_source(tmp_path / "none.####.exr")
+
+
+def test_prefetch_keeps_order_and_raises_in_order():
+    assert list(prefetch_map(lambda k: k * 2, range(20), workers=3, ahead=2)) == [k * 2 for k in range(20)]
+    assert list(prefetch_iter(iter(range(50)), ahead=3)) == list(range(50))
+
+    def fail_on_3(k):
+        if k == 3:
+            raise MediaError("frame 3 bad")
+        return k
+
+    out = []
+    with pytest.raises(MediaError, match="frame 3"):
+        for item in prefetch_map(fail_on_3, range(6), workers=2):
+            out.append(item)
+    assert out == [0, 1, 2]
+
+
+def test_background_writer_runs_every_job_and_reraises():
+    done = []
+    with BackgroundWriter(workers=2, depth=2) as writer:
+        for i in range(10):
+            writer.submit(done.append, i)
+    assert sorted(done) == list(range(10))
+    writer = BackgroundWriter(workers=1)
+    writer.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        writer.close()
