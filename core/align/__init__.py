@@ -1,0 +1,1 @@
+"""Face alignment: the canonical mean face and the crop geometry (`FaceCrop`)."""

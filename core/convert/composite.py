@@ -1,0 +1,162 @@
+"""Putting swapped faces back into a plate frame, in scene-linear light.
+
+Per face: the swapped crop (network encoding) goes back to the plate's color space, its matte is
+built in crop space, both are warped into a region of interest (ROI) of the plate through the
+face's `FaceCrop`, then eroded/feathered, color matched, sharpened, grained and blended there, in
+plate pixels. Pixels where the final matte is 0 are never written: they stay bit-identical.
+
+Convention: full-frame pixels of the display window, origin at the top-left corner of the
+top-left pixel; the plate array covers the data window, whose origin is `data_origin`.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from facegraft.core.align.geometry import FaceCrop
+from facegraft.core.color import ColorManager
+from facegraft.core.convert.settings import ConvertSettings
+from facegraft.core.masks.landmark import landmark_mask
+from facegraft.core.post.matte import combine_mattes, feather_distance, feather_gaussian, grow_matte
+from facegraft.core.post.sharpen import unsharp_mask
+
+# Downsample a crop before warping it back when it holds this many crop pixels per plate pixel or more.
+_ANTIALIAS_SCALE = 1.25
+
+
+@dataclass(frozen=True)
+class SwappedFace:
+    """One face of a frame after the network: crop geometry, landmarks and network output.
+
+    crop: geometry at the network's resolution S. landmarks: (68, 2) frame pixels.
+    face: (S, S, 3) float32 in the network's encoding; learned_mask: (S, S) float32 in [0, 1].
+    """
+
+    face_id: int
+    crop: FaceCrop
+    landmarks: np.ndarray
+    face: np.ndarray
+    learned_mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A face warped into the plate: `box` = (x0, y0, x1, y1) in data-window array pixels."""
+
+    box: tuple[int, int, int, int]
+    face: np.ndarray  # (h, w, 3) float32, plate color space
+    matte: np.ndarray  # (h, w) float32 in [0, 1], final (eroded, feathered)
+
+
+def resized_crop(crop: FaceCrop, size: int) -> FaceCrop:
+    """The same crop sampled at `size` pixels (the similarity scales about the crop's corner)."""
+    return FaceCrop.from_matrix(crop.frame_to_crop * (size / crop.size), size=size, face_type=crop.face_type)
+
+
+def crop_mask(swapped: SwappedFace, source: str) -> np.ndarray:
+    """The face's mask in crop space from the learned mask, the landmark hull, or both."""
+    if source == "learned":
+        return swapped.learned_mask
+    hull = landmark_mask(swapped.crop.to_crop(swapped.landmarks), size=swapped.crop.size)
+    if source == "landmarks":
+        return hull
+    return combine_mattes([swapped.learned_mask, hull], mode="product" if source == "product" else "max")
+
+
+def roi_box(crop: FaceCrop, shape: tuple[int, int], data_origin: tuple[int, int], margin: int) -> tuple[int, int, int, int] | None:
+    """Bounding box of the crop's footprint in the data-window array, grown by `margin`, clipped."""
+    s = crop.size
+    corners = crop.to_frame(np.array([[0, 0], [s, 0], [0, s], [s, s]], np.float64)) - np.array(data_origin)
+    x0, y0 = np.floor(corners.min(0)).astype(int) - margin
+    x1, y1 = np.ceil(corners.max(0)).astype(int) + margin
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, shape[1]), min(y1, shape[0])
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 > x0 and y1 > y0 else None
+
+
+def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, int],
+                  data_origin: tuple[int, int], *, border: int) -> np.ndarray:
+    """Warp a crop-space image (S, S, C) into the plate box (h, w, C), bilinear, area-filtered first
+    when the crop is denser than the plate (no aliasing on small faces)."""
+    if crop.scale >= _ANTIALIAS_SCALE:
+        size = max(8, int(round(crop.size / crop.scale)))
+        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+        crop = resized_crop(crop, size)
+    paste = crop.paste_matrix()
+    paste[:, 2] -= np.array([box[0] + data_origin[0], box[1] + data_origin[1]], np.float64)
+    out = cv2.warpAffine(image, paste, (box[2] - box[0], box[3] - box[1]), flags=cv2.INTER_LINEAR,
+                         borderMode=border, borderValue=0)
+    return out.reshape(box[3] - box[1], box[2] - box[0], -1).astype(np.float32, copy=False)
+
+
+def place_face(swapped: SwappedFace, plate_rgb: np.ndarray, *, data_origin: tuple[int, int],
+               plate_space: str, crop_encoding: str, settings: ConvertSettings, color: ColorManager,
+               frame_seed: int) -> Placed | None:
+    """Warp one swapped face into the plate and apply the post-processing chain there.
+
+    Args:
+        plate_rgb: (H, W, 3) float32 data-window pixels in `plate_space`, unclipped.
+    Returns: the placed face, or None when it falls outside the data window.
+    """
+    margin = abs(settings.erode) + int(np.ceil(settings.feather)) + 2
+    box = roi_box(swapped.crop, plate_rgb.shape[:2], data_origin, margin)
+    if box is None:
+        return None
+    face_linear = color.convert(np.ascontiguousarray(swapped.face), crop_encoding, plate_space)
+    face = warp_to_plate(swapped.crop, face_linear, box, data_origin, border=cv2.BORDER_REPLICATE)
+    matte = warp_to_plate(swapped.crop, crop_mask(swapped, settings.mask), box, data_origin,
+                          border=cv2.BORDER_CONSTANT)[..., 0]
+    matte = np.clip(matte, 0.0, 1.0)
+    if settings.erode:
+        matte = grow_matte(matte, pixels=-settings.erode)
+    if settings.feather > 0:
+        matte = (feather_gaussian(matte, sigma=settings.feather / 2) if settings.feather_mode == "gaussian"
+                 else feather_distance(matte, pixels=settings.feather))
+    plate = plate_rgb[box[1]:box[3], box[0]:box[2]]
+    face = _post(face, plate, matte, settings, frame_seed)
+    return Placed(box, face, matte)
+
+
+def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, seed: int) -> np.ndarray:
+    """Color match, sharpen, grain and Poisson blend, all inside the matte, float, unclipped."""
+    from facegraft.core import post  # color_transfer, poisson_blend, grain: imported where used
+
+    inside = matte > 1e-3
+    if not inside.any():
+        return face
+    if settings.color_match != "off":
+        face = post.color_transfer(face, plate, matte, method=settings.color_match,
+                                   amount=settings.color_amount, seed=settings.seed)
+    if settings.sharpen > 0:
+        face = unsharp_mask(face, amount=settings.sharpen)
+    if settings.grain == "match":
+        face = post.match_grain(face, plate, matte, seed=seed)
+    if settings.blend == "poisson":
+        face = post.poisson_blend(face, plate, matte, mode="normal")
+    return face
+
+
+def composite(plate: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Matte each placed face over the plate's RGB, writing only where the matte is above 0.
+
+    Args:
+        plate: (H, W, C) float32 data-window pixels; `rgb` the indices of R, G, B in it.
+    Returns: (pixels (H, W, C) new array, face layer (H, W, 4) premultiplied RGBA, matte (H, W)).
+    """
+    out = plate.copy()
+    layer = np.zeros(plate.shape[:2] + (4,), np.float32)
+    total = np.zeros(plate.shape[:2], np.float32)
+    index = list(rgb)
+    for p in placed:
+        x0, y0, x1, y1 = p.box
+        m = p.matte[..., None]
+        region = out[y0:y1, x0:x1][..., index]
+        mixed = region + (p.face - region) * m
+        touched = p.matte > 0
+        for k, channel in enumerate(index):
+            view = out[y0:y1, x0:x1, channel]
+            view[touched] = mixed[..., k][touched]
+        lay = layer[y0:y1, x0:x1]
+        lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
+        lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
+        total[y0:y1, x0:x1] = lay[..., 3]
+    return out, layer, total

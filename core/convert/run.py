@@ -1,0 +1,177 @@
+"""The convert pass over a plate: read → crop → swap (batched across frames) → place → write.
+
+Reading runs ahead in threads, the network and compositing run here, writing runs behind in
+threads. Frames already written with the same options are skipped unless `settings.force`.
+"""
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import OpenImageIO as oiio
+
+from facegraft.core.alignments.format import Alignments
+from facegraft.core.color import ColorManager
+from facegraft.core.convert.composite import SwappedFace, composite, place_face, resized_crop
+from facegraft.core.convert.settings import ConvertSettings
+from facegraft.core.convert.swapper import FaceSwapper
+from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
+from facegraft.core.media.atomic import check_writable_dir, refuse_overwrite
+from facegraft.core.media.image_io import ImageData, write_image
+from facegraft.core.media.pipeline import BackgroundWriter
+from facegraft.core.media.sequence import SequencePattern
+from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
+
+log = logging.getLogger(__name__)
+
+FACE_LAYER = ("face.R", "face.G", "face.B", "face.A")
+MATTE_LAYER = ("matte.A",)
+OPTIONS_ATTRIBUTE = "facegraft/options"
+
+
+@dataclass(frozen=True)
+class ConvertReport:
+    written: tuple[int, ...]
+    skipped: tuple[int, ...]
+    nonfinite: tuple[int, ...]  # frames where the network gave NaN/Inf: passed through unchanged
+    faces: int  # faces replaced
+
+
+def check_inputs(source: Source, alignments: Alignments, swapper: FaceSwapper, frames: Sequence[int],
+                 settings: ConvertSettings, *, alignments_path: str) -> list[int]:
+    """Refuse a model, alignments and plate that do not belong together. Returns the frames, sorted."""
+    header = alignments.header
+    if (header.width, header.height) != (source.width, source.height):
+        raise AlignmentsError(f"{alignments_path}: made on a {header.width}x{header.height} plate, this plate is "
+                              f"{source.width}x{source.height}; extract this plate first")
+    if header.face_type != swapper.face_type:
+        raise ModelMismatchError(f"model {swapper.model_id} was trained on {swapper.face_type!r} faces, the "
+                                 f"alignments hold {header.face_type!r}; extract with --face-type {swapper.face_type}")
+    wanted = source.check_frames(frames)
+    missing = sorted(set(wanted) - set(alignments.frames))
+    if missing:
+        raise AlignmentsError(f"{alignments_path}: frames {missing[0]}{'...' if len(missing) > 1 else ''} were not "
+                              f"extracted; run facegraft extract on them or pass --frames within the alignments")
+    if settings.face_ids is not None:
+        unknown = sorted(set(settings.face_ids) - set(alignments.face_ids()))
+        if unknown:
+            raise AlignmentsError(f"{alignments_path}: no face id {unknown[0]} (face ids: "
+                                  f"{', '.join(map(str, alignments.face_ids())) or 'none'}); pick one of those")
+    return wanted
+
+
+def options_text(settings: ConvertSettings, model_id: str) -> str:
+    """The options a frame was made with, as recorded in its header (what resume compares)."""
+    options = asdict(replace(settings, force=False, workers=0, batch=1))
+    return json.dumps({"model": model_id, **options}, sort_keys=True)
+
+
+def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, output: str, frames: Sequence[int],
+                  settings: ConvertSettings, *, color: ColorManager, alignments_path: str = "alignments",
+                  progress: Callable[[Iterator[Frame], int], Iterator[Frame]] = lambda it, n: it) -> ConvertReport:
+    """Swap the faces of `frames` of `source` and write them to the sequence `output`.
+
+    Raises: OutputError (output names the plate, unwritable, or frames written with other options),
+        AlignmentsError / ModelMismatchError for inputs that disagree, MediaError for bad frames.
+    """
+    pattern = SequencePattern.parse(output)
+    wanted = check_inputs(source, alignments, swapper, frames, settings, alignments_path=alignments_path)
+    refuse_overwrite(output, [source.info.path])
+    refuse_overwrite(pattern.path(wanted[0]), [source.frame_path(wanted[0])])
+    check_writable_dir(pattern.path(wanted[0]).parent)
+    options = options_text(settings, swapper.model_id)
+    todo = [f for f in wanted if settings.force or not _already_written(pattern.path(f), options)]
+    plate_space = color.resolve(source.colorspace)
+    written, nonfinite, faces_done = [], [], 0
+    with BackgroundWriter(workers=settings.workers) as writer:
+        frames_in = progress(source.iter_frames(todo, workers=settings.workers), len(todo))
+        while group := list(islice(frames_in, settings.batch)):
+            swapped = _swap_group(group, alignments, swapper, settings, plate_space, color)
+            for frame, faces in zip(group, swapped):
+                if any(not np.isfinite(s.face).all() for s in faces):
+                    log.warning("frame %d: the model returned NaN/Inf; the frame passes through unchanged", frame.number)
+                    nonfinite.append(frame.number)
+                    faces = []
+                image = _converted_frame(frame, faces, settings, plate_space, swapper, color, options)
+                writer.submit(write_image, pattern.path(frame.number), image)
+                written.append(frame.number)
+                faces_done += len(faces)
+    return ConvertReport(tuple(written), tuple(sorted(set(wanted) - set(todo))), tuple(nonfinite), faces_done)
+
+
+def _already_written(path: Path, options: str) -> bool:
+    if not path.is_file():
+        return False
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        return False  # unreadable: render it again
+    recorded = inp.spec().get_string_attribute(OPTIONS_ATTRIBUTE)
+    inp.close()
+    if recorded != options:
+        raise OutputError(f"{path}: was written with other convert options; pass --force to redo it, "
+                          "or write to another output")
+    return True
+
+
+def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper, settings: ConvertSettings,
+                plate_space: str, color: ColorManager) -> list[list[SwappedFace]]:
+    """Cut every wanted face of the group's frames, run the network once, regroup by frame."""
+    header, size = alignments.header, swapper.resolution
+    jobs, crops = [], []
+    for i, frame in enumerate(group):
+        rgb = frame.pixels[..., _rgb_indices(frame)]
+        for face in alignments.faces(frame.number):
+            if settings.face_ids is not None and face.face_id not in settings.face_ids:
+                continue
+            crop = resized_crop(face.crop(size=header.size, face_type=header.face_type), size)
+            cut = color.convert(np.ascontiguousarray(crop.cut(rgb)), plate_space, swapper.color_encoding)
+            jobs.append((i, face, crop))
+            crops.append(np.clip(cut, 0.0, 1.0))
+    out: list[list[SwappedFace]] = [[] for _ in group]
+    if not crops:
+        return out
+    faces, masks = swapper(np.stack(crops))
+    for (i, face, crop), swapped, mask in zip(jobs, faces, masks):
+        out[i].append(SwappedFace(face.face_id, crop, face.landmarks, swapped, mask))
+    return out
+
+
+def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, plate_space: str,
+                     swapper: FaceSwapper, color: ColorManager, options: str) -> ImageData:
+    image = frame.image
+    if image is None:
+        raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
+                         "with facegraft media convert")
+    rgb = _rgb_indices(frame)
+    origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
+    plate_rgb = image.pixels[..., list(rgb)]
+    placed = [p for p in (place_face(s, plate_rgb, data_origin=origin, plate_space=plate_space,
+                                     crop_encoding=swapper.color_encoding, settings=settings, color=color,
+                                     frame_seed=settings.seed * 1_000_003 + frame.number) for s in faces) if p]
+    pixels, face_layer, matte = composite(image.pixels, rgb, placed)
+    matrices = [{"face_id": s.face_id, "frame_to_crop": np.round(s.crop.frame_to_crop, 9).tolist(),
+                 "size": s.crop.size, "face_type": s.crop.face_type} for s in faces]
+    attributes = {"facegraft/synthetic": int(bool(placed)), "facegraft/model": swapper.model_id,
+                  OPTIONS_ATTRIBUTE: options, "facegraft/frame_to_crop": json.dumps(matrices),
+                  COLORSPACE_ATTRIBUTE: plate_space}
+    layers = np.concatenate([face_layer, matte[..., None]], axis=2)
+    names = FACE_LAYER + MATTE_LAYER
+    if settings.outputs == "layers":
+        return ImageData(layers, names, ("half",) * len(names), image.data_window, image.display_window,
+                         image.attributes, image.path).with_attributes(attributes)
+    if settings.outputs == "composite":
+        return replace(image, pixels=pixels).with_attributes(attributes)
+    return ImageData(np.concatenate([pixels, layers], axis=2), image.channels + names,
+                     image.pixel_types + ("half",) * len(names), image.data_window, image.display_window,
+                     image.attributes, image.path).with_attributes(attributes)
+
+
+def _rgb_indices(frame: Frame) -> tuple[int, int, int]:
+    try:
+        return tuple(frame.channels.index(c) for c in ("R", "G", "B"))  # type: ignore[return-value]
+    except ValueError:
+        raise MediaError(f"{frame.path} (frame {frame.number}): the plate needs R, G and B channels, found "
+                         f"{', '.join(frame.channels)}") from None

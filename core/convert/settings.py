@@ -1,0 +1,46 @@
+"""Settings of a convert run: built at the edge (command line, node parameters) and passed in."""
+from dataclasses import dataclass
+from typing import Literal
+
+MaskSource = Literal["learned", "landmarks", "product", "union"]
+Blend = Literal["alpha", "poisson"]
+Outputs = Literal["all", "composite", "layers"]
+COLOR_METHODS = ("off", "rct", "lct", "mkl", "idt", "sot", "histogram", "avg")
+
+
+@dataclass(frozen=True)
+class ConvertSettings:
+    """How each face is swapped and put back.
+
+    All distances are in plate pixels, so a look holds at any crop size.
+    mask: the model's learned mask, the landmark hull from the alignments, or their product/union.
+    erode: shrink (> 0) or grow (< 0) the matte. feather: soft edge width; feather_mode "gaussian"
+    (sigma = feather / 2) or "distance" (linear ramp inwards over `feather` px).
+    color_match: method of `facegraft.core.post.color_transfer`, or "off".
+    blend: "alpha" (matte over) or "poisson" (float Poisson solve inside the matte, then matte over).
+    sharpen: unsharp-mask amount (0 = off). grain: "match" adds plate-matched grain to the face.
+    outputs: "all" = composite + face/matte layers; "composite"; "layers" = the layers only.
+    face_ids: faces to replace (None: all). batch: faces per network call.
+    """
+
+    mask: MaskSource = "product"
+    erode: int = 0
+    feather: float = 6.0
+    feather_mode: Literal["gaussian", "distance"] = "gaussian"
+    color_match: str = "rct"
+    color_amount: float = 1.0
+    blend: Blend = "alpha"
+    sharpen: float = 0.0
+    grain: Literal["match", "off"] = "off"
+    outputs: Outputs = "all"
+    face_ids: tuple[int, ...] | None = None
+    batch: int = 16
+    seed: int = 0
+    force: bool = False
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.color_match not in COLOR_METHODS:
+            raise ValueError(f"color_match must be one of {COLOR_METHODS}, got {self.color_match!r}")
+        if self.feather < 0 or self.batch < 1 or not 0.0 <= self.color_amount <= 1.0:
+            raise ValueError("feather must be >= 0, batch >= 1 and color_amount in [0, 1]")

@@ -1,0 +1,165 @@
+"""Landmark tracking: run the detector only on keyframes and follow faces by their landmarks.
+
+On a keyframe (every frame whose number is a multiple of `redetect_every`, the first frame, a frame
+after a gap, or any frame while no face is tracked) the detector finds the faces, the landmark
+model places their points and the identity model embeds them; the tracker forgets everything
+before. In between, each face's box is predicted from its previous landmarks (the detector's box
+expressed in the face's aligned frame at the keyframe, carried along by the new alignment) and
+only the landmark model runs. A face is lost when its landmarks stop looking like a face (fit
+residual) or its box jumps (IoU with the predicted box); then the frame is re-detected.
+
+Because the tracker's state depends only on the frames since the last keyframe, a farm chunk that
+starts tracking at the keyframe before its first frame produces exactly what a single run does.
+
+Convention: full-frame pixels, top-left origin, pixel i covers [i, i+1).
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from facegraft.core.align.geometry import FaceCrop
+from facegraft.core.detect.types import FaceDetector, IdentityModel, LandmarkModel, boxes_array
+
+_TRACK_SIZE = 256
+_TRACK_FACE_TYPE = "full"
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """redetect_every: keyframe period in frames (1 = detect on every frame). max_residual: fit
+    residual (mean-face units) above which a face is lost. min_iou: overlap between the predicted
+    and the tracked box below which a face has drifted."""
+
+    redetect_every: int = 10
+    max_residual: float = 0.15
+    min_iou: float = 0.6
+    box_deadband: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.redetect_every < 1:
+            raise ValueError(f"redetect_every must be >= 1, got {self.redetect_every}")
+
+    def to_json(self) -> dict:
+        return {"redetect_every": self.redetect_every, "max_residual": self.max_residual, "min_iou": self.min_iou,
+                "box_deadband": self.box_deadband}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "TrackingSettings":
+        return cls(int(d["redetect_every"]), float(d["max_residual"]), float(d["min_iou"]), float(d["box_deadband"]))
+
+
+@dataclass(frozen=True, eq=False)
+class RawFace:
+    """A face as found on one frame, before identity and smoothing.
+
+    box: (x0, y0, x1, y1) frame px; score: detector score of the keyframe it was found on;
+    landmarks: (68, 2) float64 frame px; embedding: (D,) identity embedding, computed on the
+    keyframe; detected: True on keyframes, False when tracked.
+    """
+
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: np.ndarray
+    embedding: np.ndarray
+    detected: bool
+
+
+@dataclass
+class _Track:
+    box: np.ndarray  # (4,) the box the landmark model is seeded with
+    box_in_crop: np.ndarray  # (4,) the keyframe's detector box in the face's aligned crop
+    score: float
+    embedding: np.ndarray
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _track_crop(landmarks: np.ndarray) -> FaceCrop:
+    return FaceCrop.from_landmarks(landmarks, size=_TRACK_SIZE, face_type=_TRACK_FACE_TYPE)
+
+
+def _box_to_crop(crop: FaceCrop, box: np.ndarray) -> np.ndarray:
+    center = crop.to_crop(np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]))
+    half = np.array([box[2] - box[0], box[3] - box[1]]) * crop.scale / 2
+    return np.concatenate([center - half, center + half])
+
+
+def _box_to_frame(crop: FaceCrop, box_in_crop: np.ndarray) -> np.ndarray:
+    center = crop.to_frame((box_in_crop[:2] + box_in_crop[2:]) / 2)
+    half = (box_in_crop[2:] - box_in_crop[:2]) / crop.scale / 2
+    return np.concatenate([center - half, center + half])
+
+
+@dataclass
+class FaceTracker:
+    """Finds the faces of consecutive frames (call `process` in frame order)."""
+
+    detector: FaceDetector
+    landmarks: LandmarkModel
+    identity: IdentityModel
+    settings: TrackingSettings = TrackingSettings()
+    detections: int = 0
+    _tracks: list[_Track] = field(default_factory=list)
+    _last_frame: int | None = None
+
+    def process(self, frame: int, image: np.ndarray) -> list[RawFace]:
+        """The faces of `frame`, sorted left to right.
+
+        Args:
+            frame: the frame number. image: (H, W, 3) uint8 sRGB (see `detect.prepare`).
+        Returns: the frame's faces; an empty list when there is none.
+        """
+        keyframe = (not self._tracks or self._last_frame is None or frame != self._last_frame + 1
+                    or frame % self.settings.redetect_every == 0)
+        faces = None if keyframe else self._follow(image)
+        if faces is None:
+            faces = self._detect(image)
+        self._last_frame = frame
+        return faces
+
+    def _detect(self, image: np.ndarray) -> list[RawFace]:
+        self.detections += 1
+        found = self.detector(image)
+        boxes = boxes_array(found)
+        points = self.landmarks(image, boxes) if len(boxes) else np.empty((0, 68, 2))
+        embeddings = self.identity(image, points) if len(boxes) else np.empty((0, self.identity.dimensions))
+        tracks, faces = [], []
+        for det, box, pts, emb in zip(found, boxes, points, embeddings):
+            tracks.append(_Track(box, _box_to_crop(_track_crop(pts), box), det.score, emb))
+            faces.append(RawFace(det.box, det.score, pts, emb, True))
+        order = np.argsort([f.box[0] for f in faces], kind="stable")
+        self._tracks = [tracks[i] for i in order]
+        return [faces[i] for i in order]
+
+    def _follow(self, image: np.ndarray) -> list[RawFace] | None:
+        height, width = image.shape[:2]
+        points = self.landmarks(image, np.array([t.box for t in self._tracks]))
+        faces = []
+        for track, pts in zip(self._tracks, points):
+            crop = _track_crop(pts)
+            new_box = _box_to_frame(crop, track.box_in_crop)
+            overlap = box_iou(track.box, new_box)
+            if (crop.fit_residual(pts) > self.settings.max_residual or overlap < self.settings.min_iou
+                    or _outside_fraction(new_box, width, height) > 0.5):
+                return None
+            if overlap < self.settings.box_deadband:  # the face moved: re-seed from where it is now
+                track.box = new_box
+                pts = self.landmarks(image, new_box[None])[0]
+            faces.append(RawFace(tuple(float(v) for v in track.box), track.score, pts, track.embedding, False))
+        return faces
+
+
+def _outside_fraction(box: np.ndarray, width: int, height: int) -> float:
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    if area <= 0:
+        return 1.0
+    w = max(0.0, min(box[2], width) - max(box[0], 0.0))
+    h = max(0.0, min(box[3], height) - max(box[1], 0.0))
+    return 1.0 - w * h / area

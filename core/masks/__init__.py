@@ -1,0 +1,1 @@
+"""Face masks for aligned crops: from landmarks now, learned segmentation later (`Masker`)."""

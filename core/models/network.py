@@ -1,0 +1,35 @@
+"""`SwapNetwork`: the interface every layout implements.
+
+Tensors are (B, C, S, S) float in the crop encoding (sRGB-encoded Rec.709, [0, 1]) at the
+model's resolution S. Outputs: faces (B, 3, S, S) and masks (B, 1, S, S), both in [0, 1].
+"""
+import torch
+from torch import nn
+
+from facegraft.core.models.config import ModelConfig
+
+
+def faces_and_masks(logits: torch.Tensor, *, learn_mask: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split decoder logits (B, 4, S, S) into faces (B, 3, S, S) and masks (B, 1, S, S) in [0, 1]."""
+    faces = torch.sigmoid(logits[:, :3])
+    masks = torch.sigmoid(logits[:, 3:4]) if learn_mask else torch.ones_like(logits[:, 3:4])
+    return faces, masks
+
+
+class SwapNetwork(nn.Module):
+    """Base of the layouts. `forward` reconstructs both identities in one pass (one DDP call)."""
+
+    config: ModelConfig
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A faces through decoder A, B faces through decoder B.
+
+        Args: a (Ba, 3, S, S), b (Bb, 3, S, S): crop encoding, [0, 1].
+        Returns: (faces_a, masks_a, faces_b, masks_b); faces (B, 3, S, S), masks (B, 1, S, S), [0, 1].
+        """
+        raise NotImplementedError
+
+    def swap(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decoder A on the code of B faces: x (B, 3, S, S) → (faces (B, 3, S, S), masks (B, 1, S, S))."""
+        raise NotImplementedError

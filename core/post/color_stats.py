@@ -1,0 +1,115 @@
+"""Masked color statistics, their smoothing over frames, and weighted 1-D quantile maps.
+
+Masked means: only pixels with `matte > threshold` take part, each weighted by its matte value.
+Pixels outside never count (no zeros standing in for them), so changing them changes nothing.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from facegraft.core.checks import check_image, check_matte
+from facegraft.core.post.color_spaces import Space, check_space, encode
+
+
+@dataclass(frozen=True)
+class ColorStats:
+    """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space`."""
+
+    mean: tuple[float, float, float]
+    cov: tuple[tuple[float, float, float], ...]
+    space: str
+
+    @property
+    def mean_array(self) -> np.ndarray:
+        return np.asarray(self.mean, dtype=np.float64)
+
+    @property
+    def cov_array(self) -> np.ndarray:
+        return np.asarray(self.cov, dtype=np.float64)
+
+    @staticmethod
+    def from_arrays(mean: np.ndarray, cov: np.ndarray, space: str) -> "ColorStats":
+        return ColorStats(mean=tuple(float(v) for v in mean),
+                          cov=tuple(tuple(float(v) for v in row) for row in cov), space=space)
+
+
+def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """RGB of the pixels with `matte > threshold` (float32 (N, 3)) and their weights (float64 (N,)).
+
+    Raises: ValueError if no pixel is selected.
+    """
+    selected = matte > threshold
+    count = int(np.count_nonzero(selected))
+    if count == 0:
+        raise ValueError(f"matte selects no pixels of {name} (none above {threshold}); "
+                         "pass a matte that covers the face")
+    return image[..., :3][selected], matte[selected].astype(np.float64)
+
+
+def weighted_mean_cov(samples: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean (3,) and covariance (3, 3) of float64 samples (N, 3) with weights (N,)."""
+    w = weights / weights.sum()
+    mean = w @ samples
+    centred = samples - mean
+    cov = (centred * w[:, None]).T @ centred
+    return mean, cov
+
+
+def color_stats(image: np.ndarray, matte: np.ndarray, *, space: Space = "oklab", threshold: float = 0.5) -> ColorStats:
+    """Masked, matte-weighted color statistics of `image` in encoding `space`.
+
+    Args:
+        image: (H, W, 3|4) float32, scene-linear working space, unclipped (alpha ignored).
+        matte: (H, W) float32 in [0, 1]; only pixels with matte > threshold count, weighted by it.
+        space: encoding the statistics are taken in (see `color_spaces`).
+        threshold: matte level that selects pixels.
+    Returns: ColorStats.
+    Raises: TypeError/ValueError for bad arrays, an unknown space or an empty selection.
+    """
+    check_image(image, channels=(3, 4))
+    check_matte(matte, like=image)
+    check_space(space)
+    samples, weights = masked_samples(image, matte, threshold=threshold, name="image")
+    mean, cov = weighted_mean_cov(encode(samples, space), weights)
+    return ColorStats.from_arrays(mean, cov, space)
+
+
+def smooth_stats(previous: ColorStats | None, current: ColorStats, *, alpha: float = 0.3) -> ColorStats:
+    """Exponential moving average of statistics over frames: the state is the returned value.
+
+    `alpha` is the weight of the current frame (1 = no smoothing). A convex mix of covariances stays
+    positive semi-definite. Pass `None` as `previous` on the first frame of a shot.
+
+    Raises: ValueError if alpha is outside (0, 1] or the spaces differ.
+    """
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+    if previous is None:
+        return current
+    if previous.space != current.space:
+        raise ValueError(f"cannot smooth statistics of space {previous.space!r} with {current.space!r}")
+    mean = (1 - alpha) * previous.mean_array + alpha * current.mean_array
+    cov = (1 - alpha) * previous.cov_array + alpha * current.cov_array
+    return ColorStats.from_arrays(mean, cov, current.space)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles at `levels` (in [0, 1]) of 1-D `values` with non-negative `weights` (midpoint rule)."""
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    cw = np.cumsum(weights[order])
+    cdf = (cw - 0.5 * weights[order]) / cw[-1]
+    return np.interp(levels, cdf, v)
+
+
+def quantile_map(x: np.ndarray, source_q: np.ndarray, target_q: np.ndarray) -> np.ndarray:
+    """Monotone map sending quantiles `source_q` to `target_q`, extended by a unit-slope shift.
+
+    Beyond the measured range values move by the end offsets instead of clamping, so HDR values
+    outside the masked range keep their distance from it.
+    """
+    y = np.interp(x, source_q, target_q)
+    low, high = x < source_q[0], x > source_q[-1]
+    y[low] = target_q[0] + (x[low] - source_q[0])
+    y[high] = target_q[-1] + (x[high] - source_q[-1])
+    return y

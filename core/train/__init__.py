@@ -1,0 +1,1 @@
+"""Training: face-set batches with augmentation, losses, the optimisation loop, checkpoints."""

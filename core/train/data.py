@@ -1,0 +1,80 @@
+"""Face-set pixels for training: crops, masks and eye/mouth maps as one in-memory tensor.
+
+Layout of `FaceData.planes`: (N, 6, S, S) float16, channels RGB (crop encoding, [0, 1]), mask,
+eyes, mouth ([0, 1]). The last `holdout` faces (in face-set order: by frame) are kept apart for
+previews and quality measurements and never trained on.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from facegraft.core.faceset import FaceSet
+from facegraft.core.train.errors import TrainingError
+
+MIN_TRAIN_FACES = 8
+EYES = (tuple(range(36, 42)), tuple(range(42, 48)))
+MOUTH = (tuple(range(48, 60)),)
+
+
+@dataclass(frozen=True)
+class FaceData:
+    """Training and held-out planes of one identity (see the module docstring)."""
+
+    train: torch.Tensor  # (N, 6, S, S) float16
+    holdout: torch.Tensor  # (H, 6, S, S) float16
+    size: int
+    name: str
+
+
+def region_maps(landmarks: np.ndarray, size: int) -> np.ndarray:
+    """Eye and mouth maps (2, S, S) float32 in [0, 1] from 68 landmarks in crop pixels.
+
+    Convention: crop pixels, origin at the top-left corner of the top-left pixel; each convex hull
+    is grown by S/32 pixels and softened with a Gaussian of the same size.
+    """
+    maps = np.zeros((2, size, size), np.float32)
+    if landmarks.shape != (68, 2) or not np.all(np.isfinite(landmarks)):
+        return maps
+    grow = max(1, size // 32)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    for plane, groups in zip(maps, (EYES, MOUTH)):
+        for group in groups:
+            hull = cv2.convexHull(np.round((landmarks[list(group)] - 0.5) * 16).astype(np.int32))
+            cv2.fillConvexPoly(plane, hull, 1.0, lineType=cv2.LINE_AA, shift=4)
+        plane[:] = cv2.GaussianBlur(cv2.dilate(plane, kernel), (0, 0), grow)
+    return np.clip(maps, 0.0, 1.0)
+
+
+def load_face_data(faceset: FaceSet, *, holdout: int, name: str) -> FaceData:
+    """Load every face of `faceset` into memory and split off the last `holdout` faces.
+
+    Raises: TrainingError when fewer than MIN_TRAIN_FACES faces remain for training;
+    MediaError (from the face set) for an unreadable crop.
+    """
+    if holdout < 0:
+        raise ValueError(f"holdout must be >= 0, got {holdout}")
+    n = len(faceset)
+    if n - holdout < MIN_TRAIN_FACES:
+        raise TrainingError(f"{faceset.path}: face set {name} has {n} faces; training needs at least "
+                            f"{MIN_TRAIN_FACES + holdout} ({MIN_TRAIN_FACES} to train on + {holdout} held out): "
+                            "extract more frames")
+    s = faceset.size
+    planes = np.empty((n, 6, s, s), np.float16)
+    for i, record in enumerate(faceset.faces):
+        crop, mask = faceset.load(i)
+        planes[i, :3] = crop.transpose(2, 0, 1)
+        planes[i, 3] = mask
+        planes[i, 4:] = region_maps(record.landmarks, s)
+    tensor = torch.from_numpy(planes)
+    return FaceData(tensor[: n - holdout], tensor[n - holdout:], s, name)
+
+
+def check_pair(a: FaceSet, b: FaceSet) -> None:
+    """Both face sets must share crop size, face type and color encoding (else TrainingError)."""
+    for label, x, y in (("crop size", a.size, b.size), ("face type", a.face_type, b.face_type),
+                        ("color encoding", a.color_encoding, b.color_encoding)):
+        if x != y:
+            raise TrainingError(f"face sets differ in {label}: {a.path} has {x!r}, {b.path} has {y!r}; "
+                                "extract both with the same settings")

@@ -1,0 +1,53 @@
+"""Held-out quality and preview grids. Tensors (B, C, S, S) in the crop encoding, [0, 1]."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from facegraft.core.media.atomic import atomic_write_path
+from facegraft.core.models.network import SwapNetwork
+from facegraft.core.train.losses import ssim_map
+
+
+def _rgb(planes: torch.Tensor, device: torch.device) -> torch.Tensor:
+    return planes[:, :3].float().to(device)
+
+
+@torch.no_grad()
+def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: torch.Tensor) -> dict[str, float]:
+    """SSIM and PSNR (dB, peak 1) of A→A and B→B reconstructions of held-out planes (N, 6, S, S)."""
+    was_training = network.training
+    network.eval()
+    device = next(network.parameters()).device
+    a, b = _rgb(holdout_a, device), _rgb(holdout_b, device)
+    fa, _, fb, _ = network(a, b)
+    network.train(was_training)
+    out = {}
+    for side, x, y in (("a", fa.float(), a), ("b", fb.float(), b)):
+        mse = ((x - y) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
+        out[f"ssim_{side}"] = float(ssim_map(x, y).mean())
+        out[f"psnr_{side}"] = float((10 * torch.log10(1.0 / mse)).mean())
+    return out
+
+
+@torch.no_grad()
+def preview_grid(network: SwapNetwork, faces_a: torch.Tensor, faces_b: torch.Tensor) -> np.ndarray:
+    """Rows of [A, A→A, B, B→B, B→A] for planes (N, 6, S, S): (N*S, 5*S, 3) uint8 sRGB-encoded RGB."""
+    was_training = network.training
+    network.eval()
+    device = next(network.parameters()).device
+    n = min(len(faces_a), len(faces_b))
+    a, b = _rgb(faces_a[:n], device), _rgb(faces_b[:n], device)
+    fa, _, fb, _ = network(a, b)
+    swapped, _ = network.swap(b)
+    network.train(was_training)
+    columns = [a, fa.float(), b, fb.float(), swapped.float()]
+    grid = torch.cat([torch.cat(list(c), dim=1) for c in columns], dim=2)  # (3, n*S, 5*S)
+    return (grid.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def write_preview(path: Path, grid_rgb: np.ndarray) -> None:
+    """Write an RGB uint8 grid as PNG atomically."""
+    with atomic_write_path(path) as tmp:
+        cv2.imwrite(str(tmp), np.ascontiguousarray(grid_rgb[..., ::-1]))

@@ -1,0 +1,230 @@
+"""The training loop: face sets in, a resumable model folder out (see `checkpoint` for the layout).
+
+Watching: a tqdm bar (iteration, loss, EG/s = faces of both identities per second, ETA), a
+preview grid `previews/preview.png` (rows of A, A→A, B, B→B, B→A on held-out faces) every
+`preview_every` iterations, `training/history.*` + `training/loss.png` every `log_every`.
+"""
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from facegraft.core.faceset import FaceSet
+from facegraft.core.models.config import ModelConfig
+from facegraft.core.models.files import check_compatible
+from facegraft.core.models.network import SwapNetwork
+from facegraft.core.models.registry import create_model
+from facegraft.core.train import distributed
+from facegraft.core.train.batches import stream_batches
+from facegraft.core.train.checkpoint import (TRAINING_DIR, has_checkpoint, load_checkpoint, save_checkpoint,
+                                             saved_model_config)
+from facegraft.core.train.data import FaceData, check_pair, load_face_data
+from facegraft.core.train.distributed import DistContext
+from facegraft.core.train.errors import TrainingDivergedError, TrainingError
+from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview
+from facegraft.core.train.history import History
+from facegraft.core.train.settings import TrainSettings
+from facegraft.core.train.step import training_step
+
+PREVIEW_NAME = "previews/preview.png"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """How a run ended: the iteration reached, why it stopped, the last logged losses."""
+
+    folder: Path
+    iteration: int
+    stopped: str  # "iterations" | "minutes"
+    losses: dict[str, float]
+    seconds: float
+
+
+def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
+            settings: TrainSettings) -> tuple[FaceData, FaceData]:
+    """Validate the pair against the model and load both into memory (TrainingError/ModelMismatchError)."""
+    check_pair(faceset_a, faceset_b)
+    check_compatible(model_config, faceset_a, model_path="the model options")
+    return (load_face_data(faceset_a, holdout=settings.holdout, name="A"),
+            load_face_data(faceset_b, holdout=settings.holdout, name="B"))
+
+
+def build(model_config: ModelConfig, settings: TrainSettings, device: torch.device,
+          channels_last: bool) -> tuple[SwapNetwork, torch.optim.Optimizer]:
+    """The network (seeded init, on `device`) and its AdamW optimiser."""
+    torch.manual_seed(settings.seed)
+    network = create_model(model_config).to(device)
+    if channels_last:
+        network = network.to(memory_format=torch.channels_last)
+    o = settings.optim
+    optimizer = torch.optim.AdamW(network.parameters(), lr=o.learning_rate, betas=(o.beta1, o.beta2),
+                                  weight_decay=o.weight_decay)
+    return network, optimizer
+
+
+def _resume(folder: Path, model_config: ModelConfig, network: SwapNetwork,
+            optimizer: torch.optim.Optimizer, resume: bool) -> tuple[int, float]:
+    if not resume:
+        if has_checkpoint(folder):
+            raise TrainingError(f"{folder}: already holds a trained model; add --resume to continue it "
+                                "or choose another -o")
+        return 0, 0.0
+    saved = saved_model_config(folder)
+    if saved != model_config:
+        diff = ", ".join(f"{k}={v!r} (saved {getattr(saved, k)!r})" for k, v in asdict(model_config).items()
+                         if getattr(saved, k) != v)
+        raise TrainingError(f"{folder}: cannot resume with different model options: {diff}; "
+                            "drop those options or train into another -o")
+    checkpoint = load_checkpoint(folder, network, optimizer)
+    return checkpoint.iteration, checkpoint.elapsed_seconds
+
+
+def _oom_error(exc: BaseException, settings: TrainSettings, resolution: int) -> TrainingError:
+    smaller = max(1, settings.batch_size // 2)
+    return TrainingError(f"out of memory on {settings.device} at batch {settings.batch_size} ({resolution}px): "
+                         f"try --batch {smaller}" + (" or a smaller --resolution" if smaller == 1 else ""))
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and ("out of memory" in str(exc) or "can't allocate memory" in str(exc)))
+
+
+class _Watch:
+    """Progress bar, history, previews (rank 0 only)."""
+
+    def __init__(self, folder: Path, settings: TrainSettings, start: int, enabled: bool, show: bool) -> None:
+        self.enabled, self.settings, self.folder = enabled, settings, folder
+        self.history = History(folder / TRAINING_DIR, resume_from=start) if enabled else None
+        total = settings.iterations
+        self.bar = tqdm(total=total, initial=start, unit="it", desc="train", disable=not (show and enabled),
+                        dynamic_ncols=True, smoothing=0.05)
+        self.last: dict[str, float] = {}
+
+    def step(self, iteration: int, losses: dict[str, float], eg_per_s: float, elapsed: float,
+             minutes_left: float | None) -> None:
+        self.last = losses
+        self.bar.update(1)
+        if not self.enabled:
+            return
+        postfix = {"loss": f"{losses['loss']:.4f}", "EG/s": f"{eg_per_s:.1f}"}
+        if minutes_left is not None:
+            postfix["left"] = f"{minutes_left:.1f}min"
+        self.bar.set_postfix(postfix, refresh=False)
+        if iteration % self.settings.log_every == 0:
+            self.history.add({"iteration": iteration, "elapsed_s": round(elapsed, 3), "eg_per_s": round(eg_per_s, 2),
+                              **{k: round(v, 6) for k, v in losses.items()}})
+
+    def preview(self, network: SwapNetwork, data_a: FaceData, data_b: FaceData) -> None:
+        if self.enabled:
+            faces_a = data_a.holdout if len(data_a.holdout) else data_a.train[:4]
+            faces_b = data_b.holdout if len(data_b.holdout) else data_b.train[:4]
+            write_preview(self.folder / PREVIEW_NAME, preview_grid(network, faces_a, faces_b))
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.history is not None:
+            self.history.write_summary()
+            self.history.close()
+
+
+def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_config: ModelConfig,
+          settings: TrainSettings, resume: bool = False, dist: DistContext = DistContext(),
+          show_progress: bool = True) -> TrainResult:
+    """Train `model_config` on identities A (faceset_a) and B into `folder`.
+
+    Writes a checkpoint every `settings.save_every_minutes`, at the end, and on Ctrl-C (the
+    KeyboardInterrupt is re-raised after saving). Face crops are in the face sets' encoding
+    (sRGB-encoded, [0, 1]); the model records it.
+    Raises: TrainingError (too few faces, mismatched sets, resume conflicts, out of memory),
+    TrainingDivergedError (NaN/Inf loss; the last good checkpoint is kept), ModelMismatchError
+    (corrupt checkpoint on resume; previous/ kept).
+    """
+    folder = Path(folder)
+    data_a, data_b = prepare(faceset_a, faceset_b, model_config, settings)
+    device = distributed.device_for(dist, settings.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise TrainingError("--device cuda asked for, but torch sees no CUDA device; use --device cpu")
+    distributed.start(dist, device)
+    channels_last = settings.channels_last if settings.channels_last is not None else device.type == "cuda"
+    network, optimizer = build(model_config, settings, device, channels_last)
+    start, elapsed_before = _resume(folder, model_config, network, optimizer, resume)
+    model = distributed.wrap(network, dist, device)
+    watch = _Watch(folder, settings, start, dist.is_main, show_progress)
+    state = {"iteration": start, "saved": start}
+    t0 = time.monotonic()
+
+    def save() -> None:
+        if dist.is_main and state["iteration"] > state["saved"]:
+            summary = {"faceset_a": str(faceset_a.path), "faceset_b": str(faceset_b.path), **watch.last}
+            save_checkpoint(folder, network, model_config, optimizer, iteration=state["iteration"],
+                            elapsed_seconds=elapsed_before + time.monotonic() - t0,
+                            settings=settings.to_json(), summary=summary)
+            state["saved"] = state["iteration"]
+
+    try:
+        stopped = _run(model, network, optimizer, data_a, data_b, settings, dist, device, channels_last,
+                       state, watch, save, t0)
+        save()
+    except TrainingDivergedError as exc:
+        raise TrainingDivergedError(f"{exc}; stopped, the last good checkpoint (iteration {state['saved']}) is kept "
+                                    f"in {folder}; lower the learning rate and --resume") from None
+    except KeyboardInterrupt:
+        save()
+        raise
+    except (RuntimeError, torch.OutOfMemoryError) as exc:
+        if _is_oom(exc):
+            raise _oom_error(exc, settings, model_config.resolution) from exc
+        raise
+    finally:
+        watch.close()
+        distributed.stop(dist)
+    return TrainResult(folder, state["iteration"], stopped, watch.last, time.monotonic() - t0)
+
+
+def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Optimizer, data_a: FaceData,
+         data_b: FaceData, settings: TrainSettings, dist: DistContext, device: torch.device, channels_last: bool,
+         state: dict[str, int], watch: _Watch, save: "callable", t0: float) -> str:
+    """Iterate until a stop condition; returns "iterations" or "minutes"."""
+    bf16 = settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported()
+    limit_s = settings.minutes * 60 if settings.minutes is not None else None
+    last_save, rate_t, rate_it = t0, t0, state["iteration"]
+    eg_per_s = 0.0
+    if settings.iterations is not None and state["iteration"] >= settings.iterations:
+        return "iterations"
+    stream = stream_batches(data_a, data_b, batch_size=settings.batch_size, settings=settings.augment,
+                            seed=settings.seed, rank=dist.rank, start=state["iteration"], workers=settings.workers)
+    try:
+        for batch in stream:
+            losses = training_step(model, optimizer, batch, optim=settings.optim, loss=settings.loss, device=device,
+                                   bf16=bf16, channels_last=channels_last,
+                                   any_nonfinite=lambda f: distributed.any_rank(dist, [f], device)[0])
+            state["iteration"] = iteration = batch.iteration + 1
+            now = time.monotonic()
+            if now - rate_t >= 2.0 or iteration - rate_it >= 50:
+                eg_per_s = (iteration - rate_it) * 2 * settings.batch_size * dist.world_size / (now - rate_t)
+                rate_t, rate_it = now, iteration
+            left = None if limit_s is None else max(0.0, (limit_s - (now - t0)) / 60)
+            watch.step(iteration, losses, eg_per_s, now - t0, left)
+            if iteration % settings.preview_every == 0:
+                watch.preview(network, data_a, data_b)
+            done_its = settings.iterations is not None and iteration >= settings.iterations
+            done_time = limit_s is not None and now - t0 >= limit_s
+            due = now - last_save >= settings.save_every_minutes * 60
+            done_time, due = distributed.any_rank(dist, [done_time and dist.is_main, due and dist.is_main], device)
+            if done_its or done_time:
+                watch.preview(network, data_a, data_b)
+                return "iterations" if done_its else "minutes"
+            if due:
+                save()
+                last_save = time.monotonic()
+    finally:
+        stream.close()
+    return "iterations"
+
+
+def quality(network: SwapNetwork, data_a: FaceData, data_b: FaceData) -> dict[str, float]:
+    """Held-out SSIM/PSNR of both identities (see `evaluate.holdout_quality`)."""
+    return holdout_quality(network, data_a.holdout, data_b.holdout)

@@ -1,0 +1,89 @@
+"""Training settings (frozen dataclasses, built at the edge and passed in) and named presets."""
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from facegraft.core.models.config import ModelConfig
+from facegraft.core.train.augment import AugmentSettings
+from facegraft.core.train.losses import LossSettings
+
+
+@dataclass(frozen=True)
+class OptimSettings:
+    """AdamW with a linear learning-rate warm-up and gradient-norm clipping (0 disables clipping)."""
+
+    learning_rate: float = 5e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    weight_decay: float = 0.0
+    warmup_iterations: int = 100
+    clip_grad_norm: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to train. Stops after `iterations` (total, counting resumed ones) or `minutes` of this
+    run, whichever comes first; at least one must be set. `batch_size` counts faces per identity
+    per process. `channels_last=None` uses it where it pays (CUDA). `mixed_precision` means bf16
+    autocast on CUDA; the CPU always trains in float32."""
+
+    batch_size: int = 16
+    iterations: int | None = None
+    minutes: float | None = None
+    seed: int = 0
+    device: str = "cpu"
+    workers: int = 1
+    holdout: int = 4
+    save_every_minutes: float = 10.0
+    preview_every: int = 500
+    log_every: int = 10
+    mixed_precision: bool = True
+    channels_last: bool | None = None
+    optim: OptimSettings = field(default_factory=OptimSettings)
+    loss: LossSettings = field(default_factory=LossSettings)
+    augment: AugmentSettings = field(default_factory=AugmentSettings)
+
+    def __post_init__(self) -> None:
+        if self.iterations is None and self.minutes is None:
+            raise ValueError("set iterations or minutes (or both)")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named starting point: model shape and training settings the command line may override."""
+
+    name: str
+    model: ModelConfig
+    settings: TrainSettings
+
+
+def quick_preset(*, architecture: str = "df", face_type: str = "full") -> Preset:
+    """64 px, a compact network, batch 16: visible likeness within minutes on a 2-core CPU."""
+    model = ModelConfig(architecture, resolution=64, encoder_width=32, bottleneck_dims=256, decoder_width=32,
+                        decoder_depth=1, face_type=face_type)
+    settings = TrainSettings(batch_size=16, minutes=3.0, workers=1, holdout=4, save_every_minutes=2.0,
+                             preview_every=200, log_every=20,
+                             optim=OptimSettings(learning_rate=5e-4, warmup_iterations=50),
+                             augment=AugmentSettings(warp=0.7, color_transfer=0.3))
+    return Preset("quick", model, settings)
+
+
+PRESETS = ("quick",)
+
+
+def preset(name: str, **kwargs: str) -> Preset:
+    """The named preset (ValueError for an unknown name)."""
+    if name == "quick":
+        return quick_preset(**kwargs)
+    raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+
+
+def with_stop(settings: TrainSettings, *, iterations: int | None, minutes: float | None) -> TrainSettings:
+    """`settings` with new stop conditions (both None keeps the old ones)."""
+    if iterations is None and minutes is None:
+        return settings
+    return replace(settings, iterations=iterations, minutes=minutes)
