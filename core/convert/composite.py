@@ -88,17 +88,18 @@ def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, i
     return out.reshape(box[3] - box[1], box[2] - box[0], -1).astype(np.float32, copy=False)
 
 
-def place_face(swapped: SwappedFace, plate_rgb: np.ndarray, *, data_origin: tuple[int, int],
+def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int], *, data_origin: tuple[int, int],
                plate_space: str, crop_encoding: str, settings: ConvertSettings, color: ColorManager,
                frame_seed: int) -> Placed | None:
     """Warp one swapped face into the plate and apply the post-processing chain there.
 
     Args:
-        plate_rgb: (H, W, 3) float32 data-window pixels in `plate_space`, unclipped.
+        plate: (H, W, C) float32 data-window pixels in `plate_space`, unclipped; `rgb` the indices
+            of its R, G, B channels.
     Returns: the placed face, or None when it falls outside the data window.
     """
     margin = abs(settings.erode) + int(np.ceil(settings.feather)) + 2
-    box = roi_box(swapped.crop, plate_rgb.shape[:2], data_origin, margin)
+    box = roi_box(swapped.crop, plate.shape[:2], data_origin, margin)
     if box is None:
         return None
     face_linear = color.convert(np.ascontiguousarray(swapped.face), crop_encoding, plate_space)
@@ -111,8 +112,8 @@ def place_face(swapped: SwappedFace, plate_rgb: np.ndarray, *, data_origin: tupl
     if settings.feather > 0:
         matte = (feather_gaussian(matte, sigma=settings.feather / 2) if settings.feather_mode == "gaussian"
                  else feather_distance(matte, pixels=settings.feather))
-    plate = plate_rgb[box[1]:box[3], box[0]:box[2]]
-    face = _post(face, plate, matte, settings, frame_seed)
+    plate_rgb = plate[box[1]:box[3], box[0]:box[2]][..., list(rgb)]
+    face = _post(face, plate_rgb, matte, settings, frame_seed)
     return Placed(box, face, matte)
 
 
@@ -135,28 +136,28 @@ def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: Conv
     return face
 
 
-def composite(plate: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Matte each placed face over the plate's RGB, writing only where the matte is above 0.
+def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], *,
+              layers: int | None) -> None:
+    """Matte each placed face over `out`'s RGB, in place, touching only pixels where its matte is above 0.
 
     Args:
-        plate: (H, W, C) float32 data-window pixels; `rgb` the indices of R, G, B in it.
-    Returns: (pixels (H, W, C) new array, face layer (H, W, 4) premultiplied RGBA, matte (H, W)).
+        out: (H, W, C) float32 data-window pixels, the plate's values on entry. rgb: indices of
+            R, G, B in it. layers: index of the first of 5 layer channels (face RGBA, premultiplied,
+            then matte), zero on entry; None writes no layers.
     """
-    out = plate.copy()
-    layer = np.zeros(plate.shape[:2] + (4,), np.float32)
-    total = np.zeros(plate.shape[:2], np.float32)
     index = list(rgb)
     for p in placed:
         x0, y0, x1, y1 = p.box
+        window = out[y0:y1, x0:x1]
         m = p.matte[..., None]
-        region = out[y0:y1, x0:x1][..., index]
+        region = window[..., index]
         mixed = region + (p.face - region) * m
         touched = p.matte > 0
         for k, channel in enumerate(index):
-            view = out[y0:y1, x0:x1, channel]
+            view = window[..., channel]
             view[touched] = mixed[..., k][touched]
-        lay = layer[y0:y1, x0:x1]
-        lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
-        lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
-        total[y0:y1, x0:x1] = lay[..., 3]
-    return out, layer, total
+        if layers is not None:
+            lay = window[..., layers:layers + 5]
+            lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
+            lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
+            lay[..., 4] = lay[..., 3]

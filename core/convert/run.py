@@ -27,8 +27,8 @@ from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
 
 log = logging.getLogger(__name__)
 
-FACE_LAYER = ("face.R", "face.G", "face.B", "face.A")
-MATTE_LAYER = ("matte.A",)
+# Layers a compositor can re-comp from: the swapped face (premultiplied) and the final matte.
+LAYERS = ("face.R", "face.G", "face.B", "face.A", "matte.A")
 OPTIONS_ATTRIBUTE = "facegraft/options"
 
 
@@ -122,12 +122,14 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
     header, size = alignments.header, swapper.resolution
     jobs, crops = [], []
     for i, frame in enumerate(group):
-        rgb = frame.pixels[..., _rgb_indices(frame)]
+        rgb = _rgb_indices(frame)
         for face in alignments.faces(frame.number):
             if settings.face_ids is not None and face.face_id not in settings.face_ids:
                 continue
             crop = resized_crop(face.crop(size=header.size, face_type=header.face_type), size)
-            cut = color.convert(np.ascontiguousarray(crop.cut(rgb)), plate_space, swapper.color_encoding)
+            cut = crop.cut(frame.pixels if frame.pixels.shape[2] <= 4 else frame.pixels[..., list(rgb)])
+            cut = color.convert(np.ascontiguousarray(cut[..., list(rgb)] if cut.shape[2] > 3 or rgb != (0, 1, 2)
+                                                     else cut), plate_space, swapper.color_encoding)
             jobs.append((i, face, crop))
             crops.append(np.clip(cut, 0.0, 1.0))
     out: list[list[SwappedFace]] = [[] for _ in group]
@@ -147,26 +149,28 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
                          "with facegraft media convert")
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
-    plate_rgb = image.pixels[..., list(rgb)]
-    placed = [p for p in (place_face(s, plate_rgb, data_origin=origin, plate_space=plate_space,
+    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, plate_space=plate_space,
                                      crop_encoding=swapper.color_encoding, settings=settings, color=color,
                                      frame_seed=settings.seed * 1_000_003 + frame.number) for s in faces) if p]
-    pixels, face_layer, matte = composite(image.pixels, rgb, placed)
+    plate_channels = len(image.channels)
+    layers = None if settings.outputs == "composite" else plate_channels
+    out = np.zeros(image.pixels.shape[:2] + (plate_channels + (0 if layers is None else len(LAYERS)),), np.float32)
+    out[..., :plate_channels] = image.pixels
+    composite(out, rgb, placed, layers=layers)
     matrices = [{"face_id": s.face_id, "frame_to_crop": np.round(s.crop.frame_to_crop, 9).tolist(),
                  "size": s.crop.size, "face_type": s.crop.face_type} for s in faces]
     attributes = {"facegraft/synthetic": int(bool(placed)), "facegraft/model": swapper.model_id,
                   OPTIONS_ATTRIBUTE: options, "facegraft/frame_to_crop": json.dumps(matrices),
                   COLORSPACE_ATTRIBUTE: plate_space}
-    layers = np.concatenate([face_layer, matte[..., None]], axis=2)
-    names = FACE_LAYER + MATTE_LAYER
     if settings.outputs == "layers":
-        return ImageData(layers, names, ("half",) * len(names), image.data_window, image.display_window,
-                         image.attributes, image.path).with_attributes(attributes)
-    if settings.outputs == "composite":
-        return replace(image, pixels=pixels).with_attributes(attributes)
-    return ImageData(np.concatenate([pixels, layers], axis=2), image.channels + names,
-                     image.pixel_types + ("half",) * len(names), image.data_window, image.display_window,
-                     image.attributes, image.path).with_attributes(attributes)
+        out = out[..., plate_channels:]
+        channels, types = LAYERS, ("half",) * len(LAYERS)
+    elif settings.outputs == "composite":
+        channels, types = image.channels, image.pixel_types
+    else:
+        channels, types = image.channels + LAYERS, image.pixel_types + ("half",) * len(LAYERS)
+    return ImageData(out, channels, types, image.data_window, image.display_window, image.attributes,
+                     image.path).with_attributes(attributes)
 
 
 def _rgb_indices(frame: Frame) -> tuple[int, int, int]:

@@ -42,25 +42,28 @@ def check_space(space: str) -> None:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
 
 
-def encode(rgb: np.ndarray, space: Space) -> np.ndarray:
-    """Scene-linear working RGB `(..., 3)` → `space`, float64. Raises ValueError for an unknown space."""
+def encode(rgb: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.ndarray:
+    """Scene-linear working RGB `(..., 3)` → `space`, computed in `dtype` (float64 or float32 for speed).
+
+    Raises: ValueError for an unknown space.
+    """
     check_space(space)
-    x = np.asarray(rgb, dtype=np.float64)
+    x = np.asarray(rgb, dtype=dtype)
     if space == "linear":
         return x.copy()
     if space == "log":
-        return np.arcsinh(x / _LOG_SCALE)
-    lms = x @ _M1[space].T
-    return np.cbrt(lms) @ _LMS_TO_LAB.T
+        return np.arcsinh(x / x.dtype.type(_LOG_SCALE))
+    lms = x @ _M1[space].T.astype(dtype)
+    return np.cbrt(lms) @ _LMS_TO_LAB.T.astype(dtype)
 
 
-def decode(values: np.ndarray, space: Space) -> np.ndarray:
-    """`space` `(..., 3)` → scene-linear working RGB, float64; exact inverse of `encode`."""
+def decode(values: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.ndarray:
+    """`space` `(..., 3)` → scene-linear working RGB in `dtype`; inverse of `encode` to float rounding."""
     check_space(space)
-    y = np.asarray(values, dtype=np.float64)
+    y = np.asarray(values, dtype=dtype)
     if space == "linear":
         return y.copy()
     if space == "log":
-        return np.sinh(y) * _LOG_SCALE
-    lms = (y @ _LAB_TO_LMS.T) ** 3
-    return lms @ _M1_INV[space].T
+        return np.sinh(y) * y.dtype.type(_LOG_SCALE)
+    lms = y @ _LAB_TO_LMS.T.astype(dtype)
+    return (lms * lms * lms) @ _M1_INV[space].T.astype(dtype)

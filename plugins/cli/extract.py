@@ -1,0 +1,107 @@
+"""`facegraft extract SOURCE -o ALIGNMENTS`: find, track and align the faces of a plate.
+
+Exit codes: 0 done; 2 a user error (printed as one line); 3 done, but some frames could not be
+read (they are listed, skipped and not stored: re-run to retry them).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from facegraft.core.align.geometry import FACE_TYPES
+from facegraft.core.alignments.format import load_alignments, save_alignments
+from facegraft.core.color import ColorManager
+from facegraft.core.detect.registry import BackendOptions, default_registry
+from facegraft.core.errors import OutputError
+from facegraft.core.extract.faceset_export import write_faceset
+from facegraft.core.extract.finalize import IdentitySettings
+from facegraft.core.extract.pipeline import (ExtractModels, ExtractSettings, embed_reference, extract_alignments,
+                                             require_faces)
+from facegraft.core.extract.smoothing import SMOOTHING_PRESETS
+from facegraft.core.extract.tracking import TrackingSettings
+from facegraft.core.media.atomic import refuse_overwrite
+from facegraft.core.media.sequence import format_frame_range, parse_frame_range
+from facegraft.core.media.source import open_source
+from facegraft.plugins.cli.progress import progress
+
+EXIT_UNREADABLE = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    registry = default_registry()
+    parser = subparsers.add_parser(
+        "extract", help="detect, track and align faces; write the plate's alignments (and a face set)",
+        description="Find the faces of a video or frame sequence, place 68 landmarks, track and smooth them, "
+                    "pick the person, and write the alignments file. Re-running resumes: frames already in "
+                    "ALIGNMENTS are kept unless --force. Exit code 3: some frames were unreadable.")
+    parser.add_argument("source", metavar="SOURCE", help="clip.mp4, plate.####.exr, plate.%%04d.exr, still.png")
+    parser.add_argument("-o", "--output", required=True, metavar="ALIGNMENTS", help="alignments file to write (.json)")
+    parser.add_argument("--frames", metavar="RANGE", help="frames to process, e.g. 1001-1100, 1001-1100x2,1200")
+    parser.add_argument("--colorspace", help="the source's color space, if its files do not say")
+    parser.add_argument("--faces-out", metavar="DIR", type=Path, help="also write a face set (crops + masks) here")
+    parser.add_argument("--size", type=int, default=256, help="face crop size in pixels (default 256)")
+    parser.add_argument("--face-type", choices=tuple(FACE_TYPES), default="full", help="crop coverage (default full)")
+    parser.add_argument("--reference", metavar="IMAGE", help="keep only the person shown in this image")
+    parser.add_argument("--detector", choices=registry.names("detector"), default="hog",
+                        help="; ".join(f"{k}: {v}" for k, v in registry.describe("detector").items()))
+    parser.add_argument("--landmarks", choices=registry.names("landmarks"), default="dlib68",
+                        help="; ".join(f"{k}: {v}" for k, v in registry.describe("landmarks").items()))
+    parser.add_argument("--upsample", type=int, default=0, choices=(0, 1, 2),
+                        help="double the frame this many times before detecting (faces under ~80 px)")
+    parser.add_argument("--redetect-every", type=int, default=10, metavar="N",
+                        help="run the detector every N frames and track in between (1: every frame)")
+    parser.add_argument("--smooth", choices=tuple(SMOOTHING_PRESETS), default="medium",
+                        help="temporal landmark smoothing strength (zero-phase One-Euro)")
+    parser.add_argument("--cluster-distance", type=float, default=0.5,
+                        help="identity embedding distance that separates people (default 0.5)")
+    parser.add_argument("--model-dir", type=Path, help="folder of face-alignment checkpoints "
+                        "(default $TORCH_HOME/hub/checkpoints)")
+    parser.add_argument("--device", default="cpu", help="torch device for face-alignment backends")
+    parser.add_argument("--force", action="store_true", help="recompute frames already in ALIGNMENTS")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="write the file and succeed even if no face is found (farm chunks)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    quiet = getattr(args, "quiet", False)
+    output = Path(args.output)
+    refuse_overwrite(output, [args.source] + ([args.reference] if args.reference else []))
+    if output.suffix.lower() != ".json":
+        raise OutputError(f"{output}: alignments files are JSON; name the output *.json")
+    color = ColorManager.from_environment()
+    source = open_source(args.source, colorspace=args.colorspace)
+    frames = parse_frame_range(args.frames) if args.frames else None
+    registry = default_registry()
+    options = BackendOptions(upsample=args.upsample, model_dir=args.model_dir, device=args.device)
+    models = ExtractModels(registry.detector(args.detector, options), registry.landmarks(args.landmarks, options),
+                           registry.identity("dlib_resnet", options))
+    identity = IdentitySettings(cluster_distance=args.cluster_distance)
+    if args.reference:
+        reference = embed_reference(args.reference, models=models, color=color)
+        identity = IdentitySettings(cluster_distance=args.cluster_distance,
+                                    reference=tuple(float(v) for v in reference), reference_name=Path(args.reference).name)
+    settings = ExtractSettings(face_type=args.face_type, size=args.size, upsample=args.upsample,
+                               tracking=TrackingSettings(redetect_every=args.redetect_every),
+                               smoothing=SMOOTHING_PRESETS[args.smooth], identity=identity)
+    previous = load_alignments(output) if output.exists() and not args.force else None
+    result = extract_alignments(
+        source, models=models, settings=settings, color=color, frames=frames, previous=previous,
+        progress=lambda it, n: progress(it, total=n, unit="frame", desc="extract", quiet=quiet))
+    save_alignments(result.alignments, output)
+    wanted = source.check_frames(frames if frames is not None else source.frames)
+    if args.faces_out:
+        done = [n for n in wanted if n in result.alignments.by_frame]
+        write_faceset(source, result.alignments, args.faces_out, color=color, frames=done,
+                      progress=lambda it, n: progress(it, total=n, unit="frame", desc="faces", quiet=quiet))
+    if not quiet:
+        kept = sum(1 for n in wanted if result.alignments.by_frame.get(n))
+        print(f"{output}: {len(result.computed)} frames computed, {len(wanted) - len(result.computed) - len(result.unreadable)}"
+              f" kept from before; {kept} of {len(wanted)} frames have faces; ids "
+              f"{', '.join(map(str, result.alignments.face_ids())) or '-'}", file=sys.stderr)
+    if result.unreadable:
+        print(f"facegraft: warning: {len(result.unreadable)} unreadable frames skipped: "
+              f"{format_frame_range(result.unreadable)} (first: {result.unreadable_reason}); re-run to retry them",
+              file=sys.stderr)
+    if not args.allow_empty:
+        require_faces(result.alignments, where=args.source)
+    return EXIT_UNREADABLE if result.unreadable else 0

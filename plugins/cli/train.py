@@ -1,0 +1,104 @@
+"""`facegraft train --a FACESET_A --b FACESET_B -o MODEL_DIR ...`: train a face-swap model.
+
+Launch with `torchrun --nproc_per_node N -m facegraft.plugins.cli.main train ...` for
+DistributedDataParallel (each process trains on --batch faces per identity).
+"""
+import argparse
+import dataclasses
+import sys
+from typing import Any
+
+from facegraft.core.faceset import load_faceset
+from facegraft.core.models.config import ModelConfig
+from facegraft.core.models.registry import list_architectures
+from facegraft.core.train.checkpoint import saved_model_config
+from facegraft.core.train.distributed import DistContext
+from facegraft.core.train.errors import TrainingError
+from facegraft.core.train.settings import PRESETS, OptimSettings, TrainSettings, preset
+
+_MODEL_OPTIONS = ("resolution", "encoder_width", "bottleneck_dims", "decoder_width", "decoder_depth")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a model on two face sets (A = the face to put in)",
+                              description="Train a shared-encoder face-swap model on face sets A and B.")
+    p.add_argument("--a", required=True, metavar="FACESET_A", help="face set of the identity to put in")
+    p.add_argument("--b", required=True, metavar="FACESET_B", help="face set of the plate's identity")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoints)")
+    p.add_argument("--layout", choices=list_architectures(), help="network layout (default df)")
+    p.add_argument("--resolution", type=int, help="crop size, 64..512, multiple of 16 (default: the face sets')")
+    p.add_argument("--encoder-width", type=int, help="first encoder stage channels (default 32)")
+    p.add_argument("--bottleneck-dims", type=int, help="dense code width (default 256)")
+    p.add_argument("--decoder-width", type=int, help="last decoder stage channels (default 32)")
+    p.add_argument("--decoder-depth", type=int, help="residual blocks per decoder stage (default 1)")
+    p.add_argument("--batch", type=int, help="faces per identity per step (default 16)")
+    stop = p.add_mutually_exclusive_group()
+    stop.add_argument("--iterations", type=int, help="stop at this total iteration count")
+    stop.add_argument("--minutes", type=float, help="stop after this many minutes of this run")
+    p.add_argument("--resume", action="store_true", help="continue the checkpoint in MODEL_DIR exactly")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--preset", choices=PRESETS, help="quick: 64px, learns a likeness in minutes on a CPU")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 5e-4)")
+    p.add_argument("--workers", type=int, help="batch-preparing threads (default 1; 0 = inline)")
+    p.add_argument("--save-minutes", type=float, help="checkpoint interval in minutes (default 10)")
+    p.add_argument("--preview-every", type=int, help="preview grid interval in iterations")
+    p.set_defaults(func=run)
+
+
+def _model_config(args: argparse.Namespace, base: ModelConfig | None, face_type: str, size: int) -> ModelConfig:
+    given = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
+    if args.layout is not None:
+        given["architecture"] = args.layout
+    if base is None:
+        base = ModelConfig(given.get("architecture", "df"), resolution=given.get("resolution", size))
+    try:
+        return dataclasses.replace(base, face_type=face_type, **given)
+    except ValueError as exc:
+        raise TrainingError(f"invalid model option: {exc}") from None
+
+
+def _settings(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
+    changes: dict[str, Any] = {"device": args.device}
+    for arg, field in (("batch", "batch_size"), ("seed", "seed"), ("workers", "workers"),
+                       ("save_minutes", "save_every_minutes"), ("preview_every", "preview_every")):
+        if getattr(args, arg) is not None:
+            changes[field] = getattr(args, arg)
+    if args.iterations is not None or args.minutes is not None:
+        changes.update(iterations=args.iterations, minutes=args.minutes)
+    if args.lr is not None:
+        changes["optim"] = dataclasses.replace(base.optim, learning_rate=args.lr)
+    return dataclasses.replace(base, **changes)
+
+
+def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tuple[ModelConfig, TrainSettings]:
+    """Turn arguments into (model config, training settings); on --resume the saved model options
+    are the defaults, so a differing explicit option is refused by the library."""
+    if args.preset:
+        chosen = preset(args.preset, architecture=args.layout or "df", face_type=face_type)
+        base_model, base_settings = chosen.model, chosen.settings
+    else:
+        base_model = None
+        base_settings = TrainSettings(iterations=None, minutes=60.0 * 24, optim=OptimSettings())
+    if args.resume:
+        base_model = saved_model_config(args.output)
+    model = _model_config(args, base_model, face_type, size)
+    if args.iterations is None and args.minutes is None and not args.preset:
+        raise TrainingError("say how long to train: --iterations N or --minutes M (or --preset quick)")
+    return model, _settings(args, base_settings)
+
+
+def run(args: argparse.Namespace, ctx: object = None) -> int:
+    from facegraft.core.train.loop import train  # torch is imported only when training
+
+    faceset_a, faceset_b = load_faceset(args.a), load_faceset(args.b)
+    model, settings = build_settings(args, face_type=faceset_a.face_type, size=faceset_a.size)
+    dist = DistContext.from_environment()
+    quiet = bool(getattr(args, "quiet", False))
+    result = train(faceset_a, faceset_b, args.output, model_config=model, settings=settings, resume=args.resume,
+                   dist=dist, show_progress=not quiet)
+    if dist.is_main and not quiet:
+        loss = result.losses.get("loss", float("nan"))
+        print(f"facegraft: trained to iteration {result.iteration} ({result.stopped} reached), "
+              f"loss {loss:.4f}; model in {result.folder}", file=sys.stderr)
+    return 0

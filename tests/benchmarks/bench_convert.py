@@ -1,0 +1,150 @@
+"""Convert throughput against the pure I/O ceiling of the same plate, and memory over a long plate.
+
+For a 1920x1080 and a 3840x2160 RGBA half EXR plate (zip) with one face per frame and a 128 px
+model on the CPU: frames/s of `convert_plate` end to end (composite + layers, and composite only)
+vs the pure read + write throughput of the same plate (pipelined copy), measured in the same run.
+Memory: resident set size sampled during the run, at the first and last quarter of the plate.
+
+    python tests/benchmarks/bench_convert.py [--quick] [--frames N] [--json out.json]
+"""
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from facegraft.core.color import ColorManager
+from facegraft.core.convert.run import convert_plate
+from facegraft.core.convert.settings import ConvertSettings
+from facegraft.core.convert.swapper import ModelSwapper
+from facegraft.core.media.image_io import new_image, write_image
+from facegraft.core.media.source import open_source
+from facegraft.core.media.transcode import TranscodeSettings, transcode
+from facegraft.core.media.video import read_video
+from facegraft.core.models.config import ModelConfig
+from facegraft.core.models.files import load_model, save_model
+from facegraft.core.models.registry import create_model
+
+from benchlib import machine, print_table, write_json
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "convert"))
+from convert_helpers import synthetic_alignments  # noqa: E402  (the convert tests' synthetic alignments)
+
+CLIP = Path(os.environ.get("FACEGRAFT_FACES_DIR", Path(__file__).resolve().parents[3] / "shared" / "data" / "faces")) \
+    / "KwaiVGI__LivePortrait" / "assets" / "examples" / "driving" / "d19.mp4"
+
+
+def make_plate(folder: Path, frames: int, width: int, height: int, color: ColorManager) -> str:
+    for number, pixels in read_video(CLIP, range(1, frames + 1)):
+        big = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_LINEAR)
+        linear = color.convert(big, "sRGB Encoded Rec.709 (sRGB)", "ACEScg")
+        rgba = np.concatenate([linear, np.ones((height, width, 1), np.float32)], axis=2)
+        write_image(folder / f"plate.{1000 + number:04d}.exr",
+                    new_image(rgba, ("R", "G", "B", "A"), attributes={"compression": "zip"}))
+    return str(folder / "plate.####.exr")
+
+
+class RssSampler:
+    """Samples this process's resident set size (MiB) every 50 ms."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+        while not self._stop.is_set():
+            with open("/proc/self/statm") as f:
+                self.samples.append((time.perf_counter(), int(f.read().split()[1]) * page))
+            time.sleep(0.05)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def quarters(self) -> tuple[float, float]:
+        values = [v for _, v in self.samples]
+        q = max(1, len(values) // 4)
+        return max(values[:q]), max(values[-q:])
+
+
+def bench_size(tmp: Path, width: int, height: int, frames: int, swapper: ModelSwapper, color: ColorManager) -> dict:
+    plate = make_plate(tmp, frames, width, height, color)
+    source = open_source(plate)
+    scale = height / 480  # d19 is 480x480: its face scales with the frame height
+    alignments = synthetic_alignments(source.frames, width=width, height=height, size=256)
+    alignments = _scaled(alignments, scale, (width - 480 * scale) / 2)
+    start = time.perf_counter()
+    transcode(source, str(tmp / "copy.####.exr"), source.frames, TranscodeSettings(force=True), color=color)
+    io_fps = frames / (time.perf_counter() - start)
+    result = {"io_fps": io_fps}
+    for outputs in ("all", "composite"):
+        settings = ConvertSettings(outputs=outputs, force=True, batch=4, color_match="off")
+        with RssSampler() as rss:
+            start = time.perf_counter()
+            convert_plate(source, alignments, swapper, str(tmp / f"out_{outputs}.####.exr"), source.frames,
+                          settings, color=color)
+            result[f"convert_{outputs}_fps"] = frames / (time.perf_counter() - start)
+        result[f"rss_{outputs}_first_quarter_mib"], result[f"rss_{outputs}_last_quarter_mib"] = rss.quarters()
+    for path in tmp.glob("*.exr"):
+        path.unlink()
+    return result
+
+
+def _scaled(alignments, scale: float, shift_x: float):
+    from dataclasses import replace
+
+    from facegraft.core.align.geometry import FaceCrop
+
+    by_frame = {}
+    for frame, faces in alignments.by_frame.items():
+        new = []
+        for face in faces:
+            pts = face.landmarks * scale + np.array([shift_x, 0.0])
+            crop = FaceCrop.from_landmarks(pts, size=alignments.header.size, face_type=alignments.header.face_type)
+            new.append(replace(face, landmarks=pts, landmarks_raw=pts, frame_to_crop=crop.frame_to_crop))
+        by_frame[frame] = tuple(new)
+    return alignments.with_frames(by_frame)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=24, help="frames of the 1080p plate (4K: half as many)")
+    parser.add_argument("--quick", action="store_true", help="6 frames of 1080p, 4 of 4K")
+    parser.add_argument("--json", help="also write results here")
+    args = parser.parse_args()
+    frames = 6 if args.quick else args.frames
+    color = ColorManager()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        config = ModelConfig("df", resolution=128)
+        save_model(create_model(config), config, tmp / "model", training_state={"iteration": 0})
+        swapper = ModelSwapper(load_model(tmp / "model"), batch=4)
+        for label, (w, h, n) in {"1920x1080": (1920, 1080, frames), "3840x2160": (3840, 2160, max(4, frames // 2))}.items():
+            (tmp / label).mkdir()
+            results[label] = {"frames": n, **bench_size(tmp / label, w, h, n, swapper, color)}
+    rows = []
+    for label, r in results.items():
+        for outputs in ("all", "composite"):
+            fps = r[f"convert_{outputs}_fps"]
+            rows.append([label, r["frames"], outputs, r["io_fps"], fps, f"{fps / r['io_fps']:.2f}x",
+                         f"{r[f'rss_{outputs}_first_quarter_mib']:.0f} → {r[f'rss_{outputs}_last_quarter_mib']:.0f}"])
+    print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, CPU ({machine()['cpus']} CPUs)",
+                ["plate", "frames", "outputs", "read+write fps", "convert fps", "vs I/O", "RSS MiB first→last quarter"],
+                rows)
+    write_json(args.json, "convert", results)
+
+
+if __name__ == "__main__":
+    main()
