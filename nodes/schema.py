@@ -9,7 +9,7 @@ Planes: `rgb` = 3 channels, `rgba` = 4, `a` = one channel (a matte). A node that
 names its `passthrough` input: outside the node's matte the output is that input, bit for bit.
 """
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from facegraft.core.errors import FacegraftError
@@ -194,11 +194,6 @@ class String(Param):
         return {**super().to_dict(), "path": self.path, "required": self.required}
 
 
-def _param(name: str, **kwargs: Any) -> Param:
-    """Keyword constructor shared by the types (keeps `Float("amount", default=1.0)` readable)."""
-    raise NotImplementedError
-
-
 PARAM_TYPES: dict[str, type[Param]] = {t.type: t for t in (Float, Int, Bool, Choice, String)}
 
 
@@ -231,7 +226,6 @@ class NodeSpec:
     passthrough: str | None = None
     kind: Literal["frame", "sequence"] = "frame"
     help: str = ""
-    _names: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]
@@ -239,7 +233,6 @@ class NodeSpec:
             raise ValueError(f"node {self.name}: duplicate parameter names {names}")
         if self.passthrough is not None and self.passthrough not in [p.name for p in self.inputs]:
             raise ValueError(f"node {self.name}: passthrough {self.passthrough!r} is not an input")
-        object.__setattr__(self, "_names", frozenset(names))
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -7,6 +7,7 @@ The checkpoint folder is `model_dir`, else `$TORCH_HOME/hub/checkpoints` (see `m
 FAN crops follow face-alignment: center the box, move it up 12 % of its height, side
 200 * (w + h) / 195 px, resample to 256 px; heatmaps are 64 px (4 crop px per heatmap px).
 """
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class FanLandmarks:
             state = torch.load(path, map_location="cpu", weights_only=True)
             net = FAN(4)
             net.load_state_dict(state)
-        except (RuntimeError, KeyError, TypeError, EOFError, OSError) as exc:  # torch reports bad files as these
+        except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as exc:  # bad files
             raise ModelMismatchError(f"{path}: not a face-alignment 2DFAN-4 state dict ({str(exc)[:120]}); "
                                      "download it again") from exc
         self._net = net.to(self.device).eval()

@@ -1,0 +1,28 @@
+"""ColorMatch: recolor the face to the plate's statistics inside the matte, then matte it over the plate."""
+import numpy as np
+
+from facegraft.core.post.color_transfer import METHODS, color_transfer
+from facegraft.nodes.compose import matte_over
+from facegraft.nodes.schema import Choice, Float, Int, NodeSpec, Plane
+
+SPEC = NodeSpec(
+    name="ColorMatch", version=1, category="Post",
+    inputs=(Plane("face", "rgb", help="the swapped face, frame-aligned with the plate"),
+            Plane("plate", "rgb", help="the original plate"),
+            Plane("matte", "a", help="the face matte; statistics come from inside it")),
+    params=(Choice("method", METHODS, default="rct", help="statistic matched (rct: Reinhard mean/std)"),
+            Float("amount", default=1.0, low=0.0, high=1.0, help="0 keeps the face's colors, 1 the full match"),
+            Choice("space", ("oklab", "oklab_rec709", "log", "linear"), default="oklab",
+                   help="encoding the statistics are matched in"),
+            Float("threshold", default=0.5, low=0.0, high=1.0, help="matte level of the measured pixels"),
+            Int("seed", default=0, low=0, help="seed of the idt/sot random rotations")),
+    passthrough="plate",
+    help="Match the face's colors to the plate inside the matte; outside it the plate is untouched.")
+
+
+def process(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, method: str, amount: float,
+            space: str, threshold: float, seed: int) -> np.ndarray:
+    """(H, W, 3) float32 face and plate (scene-linear, same space), (H, W) matte → (H, W, 3) composite."""
+    matched = color_transfer(face, plate, matte, method=method, amount=amount, space=space,  # type: ignore[arg-type]
+                             threshold=threshold, seed=seed)
+    return matte_over(matched, plate, matte)

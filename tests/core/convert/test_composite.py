@@ -1,0 +1,67 @@
+import numpy as np
+
+from facegraft.core.align.geometry import FaceCrop
+from facegraft.core.convert.composite import Placed, composite, resized_crop, roi_box, warp_to_plate
+
+import cv2
+
+from convert_helpers import mean_face_landmarks
+
+
+def test_resized_crop_samples_the_same_content():
+    crop = FaceCrop.from_landmarks(mean_face_landmarks(), size=256, face_type="full")
+    small = resized_crop(crop, 64)
+    points = np.array([[100.0, 120.0], [300.0, 260.0]])
+    assert np.allclose(small.to_crop(points), crop.to_crop(points) / 4)
+    assert small.size == 64 and small.face_type == "full"
+
+
+def test_roi_box_covers_the_crop_and_clips_to_the_data_window():
+    crop = FaceCrop.from_landmarks(mean_face_landmarks(center=(20.0, 200.0)), size=128, face_type="full")
+    x0, y0, x1, y1 = roi_box(crop, (480, 480), (0, 0), margin=4)
+    assert x0 == 0 and y0 > 0 and x1 < 480
+    corners = crop.to_frame(np.array([[0, 0], [128, 128], [0, 128], [128, 0]], np.float64))
+    assert y0 <= corners[:, 1].min() and corners[:, 1].max() <= y1 + 1
+    assert roi_box(crop, (480, 480), (-1000, 0), margin=0) is None
+
+
+def test_warp_back_puts_crop_content_where_the_frame_had_it():
+    rng = np.random.default_rng(0)
+    frame = cv2.GaussianBlur(rng.random((300, 300, 3)).astype(np.float32), (0, 0), 3)
+    crop = FaceCrop.from_landmarks(mean_face_landmarks(center=(150.0, 140.0), scale=90.0), size=128, face_type="full")
+    cut = crop.cut(frame)
+    box = roi_box(crop, frame.shape[:2], (0, 0), margin=0)
+    back = warp_to_plate(crop, cut, box, (0, 0), border=cv2.BORDER_REPLICATE)
+    region = frame[box[1]:box[3], box[0]:box[2]]
+    inner = (slice(30, -30), slice(30, -30))
+    assert np.abs(back[inner] - region[inner]).mean() < 0.01
+
+
+def test_warp_back_filters_a_dense_crop():
+    """A 512 px crop of a 60 px face: a checkerboard of crop pixels must average out, not alias."""
+    crop = FaceCrop.from_landmarks(mean_face_landmarks(center=(100.0, 100.0), scale=30.0), size=512, face_type="full")
+    assert crop.scale > 4
+    checker = ((np.indices((512, 512)).sum(0) % 2).astype(np.float32))[..., None]
+    box = roi_box(crop, (200, 200), (0, 0), margin=0)
+    back = warp_to_plate(crop, checker, box, (0, 0), border=cv2.BORDER_CONSTANT)[..., 0]
+    h, w = back.shape
+    inside = back[h // 2 - 10:h // 2 + 10, w // 2 - 10:w // 2 + 10]
+    assert np.abs(inside - 0.5).max() < 0.1
+
+
+def test_composite_touches_only_the_matte_and_writes_premultiplied_layers():
+    plate = np.random.default_rng(1).standard_normal((40, 50, 9)).astype(np.float32) * 3
+    plate[..., 4:] = 0
+    matte = np.zeros((10, 12), np.float32)
+    matte[2:8, 3:9] = 0.5
+    face = np.full((10, 12, 3), 2.5, np.float32)
+    out = plate.copy()
+    composite(out, (0, 1, 2), [Placed((5, 6, 17, 16), face, matte)], layers=4)
+    window = (slice(6, 16), slice(5, 17))
+    touched = np.zeros((40, 50), bool)
+    touched[window] = matte > 0
+    assert np.array_equal(out[~touched][:, :4], plate[~touched][:, :4])
+    assert np.allclose(out[window][..., :3][matte > 0], 0.5 * plate[window][..., :3][matte > 0] + 1.25)
+    assert np.allclose(out[window][..., 4:7], face * matte[..., None])
+    assert np.array_equal(out[window][..., 7], matte) and np.array_equal(out[window][..., 8], matte)
+    assert not out[~touched][:, 4:].any()

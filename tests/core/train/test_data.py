@@ -1,0 +1,43 @@
+"""Face data loading, region maps, pair checks."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from facegraft.core.train.data import MIN_TRAIN_FACES, check_pair, load_face_data, region_maps
+from facegraft.core.train.errors import TrainingError
+
+
+def test_region_maps_cover_eyes_and_mouth(faceset_a) -> None:
+    landmarks = faceset_a.faces[0].landmarks
+    maps = region_maps(landmarks, 64)
+    assert maps.shape == (2, 64, 64) and maps.dtype == np.float32
+    assert maps.min() >= 0 and maps.max() <= 1
+    eye = np.round(landmarks[36:42].mean(0)).astype(int)
+    mouth = np.round(landmarks[48:60].mean(0)).astype(int)
+    assert maps[0, eye[1], eye[0]] > 0.5 and maps[1, mouth[1], mouth[0]] > 0.5
+    assert maps[0, mouth[1], mouth[0]] < 0.1
+
+
+def test_region_maps_without_landmarks_are_empty() -> None:
+    assert region_maps(np.full((68, 2), np.nan), 32).max() == 0
+
+
+def test_load_face_data_splits_holdout(faceset_a) -> None:
+    data = load_face_data(faceset_a, holdout=4, name="A")
+    assert data.train.shape == (len(faceset_a) - 4, 6, 64, 64) and data.holdout.shape == (4, 6, 64, 64)
+    crop, mask = faceset_a.load(len(faceset_a) - 1)
+    assert np.allclose(data.holdout[-1, :3].float().numpy().transpose(1, 2, 0), crop, atol=1e-3)
+    assert np.allclose(data.holdout[-1, 3].float().numpy(), mask, atol=1e-3)
+
+
+def test_minimum_size(faceset_a) -> None:
+    small = faceset_a.with_faces(faceset_a.faces[:MIN_TRAIN_FACES - 1])
+    with pytest.raises(TrainingError, match=f"at least {MIN_TRAIN_FACES}"):
+        load_face_data(small, holdout=0, name="A")
+
+
+def test_check_pair(faceset_a, faceset_b) -> None:
+    check_pair(faceset_a, faceset_b)
+    with pytest.raises(TrainingError, match="color encoding"):
+        check_pair(faceset_a, dataclasses.replace(faceset_b, color_encoding="ACEScg"))

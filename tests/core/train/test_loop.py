@@ -1,0 +1,145 @@
+"""The training loop on real tiny face sets: learning, exact resume, checkpoints, bad inputs."""
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from facegraft.core.errors import ModelMismatchError
+from facegraft.core.models.config import ModelConfig
+from facegraft.core.models.files import WEIGHTS_NAME, load_model
+from facegraft.core.models.registry import list_architectures
+from facegraft.core.train import loop, step
+from facegraft.core.train.checkpoint import PREVIOUS_DIR, read_state
+from facegraft.core.train.errors import TrainingDivergedError, TrainingError
+from facegraft.core.train.settings import OptimSettings, TrainSettings
+
+TINY = ModelConfig("df", encoder_width=16, bottleneck_dims=64, decoder_width=16, decoder_depth=0)
+FAST = TrainSettings(iterations=2, batch_size=4, log_every=1, preview_every=1000, workers=1,
+                     optim=OptimSettings(learning_rate=1e-3, warmup_iterations=5))
+
+
+def _train(a, b, folder, *, iterations, resume=False, config=TINY, **changes):
+    settings = dataclasses.replace(FAST, iterations=iterations, **changes)
+    return loop.train(a, b, folder, model_config=config, settings=settings, resume=resume, show_progress=False)
+
+
+@pytest.mark.parametrize("architecture", list_architectures())
+def test_loss_falls_and_outputs_written(faceset_a, faceset_b, tmp_path, architecture) -> None:
+    config = dataclasses.replace(TINY, architecture=architecture)
+    result = _train(faceset_a, faceset_b, tmp_path, iterations=36, config=config, batch_size=8, preview_every=18)
+    rows = [json.loads(line) for line in (tmp_path / "training" / "history.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == list(range(1, 37))
+    first, last = sum(r["loss"] for r in rows[:5]) / 5, sum(r["loss"] for r in rows[-5:]) / 5
+    assert last < 0.75 * first, (first, last)
+    assert result.iteration == 36 and result.stopped == "iterations"
+    for name in ("previews/preview.png", "training/history.csv", "training/loss.png"):
+        assert (tmp_path / name).is_file(), name
+    model = load_model(tmp_path)
+    assert model.config == config and model.training_state["iteration"] == 36
+    faces, masks = model.swap(torch.rand(2, 3, 64, 64))
+    assert faces.shape == (2, 3, 64, 64) and masks.shape == (2, 1, 64, 64)
+
+
+def _weights(folder):
+    return load_model(folder).network.state_dict()
+
+
+def test_resume_reproduces_the_next_step(faceset_a, faceset_b, tmp_path) -> None:
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=3)
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=4, resume=True)
+    _train(faceset_a, faceset_b, tmp_path / "straight", iterations=4)
+    split, straight = _weights(tmp_path / "split"), _weights(tmp_path / "straight")
+    assert all(torch.equal(split[k], straight[k]) for k in straight)
+    history = (tmp_path / "split" / "training" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["iteration"] for r in history] == [1, 2, 3, 4]
+
+
+def test_corrupt_checkpoint_refused_previous_kept(faceset_a, faceset_b, tmp_path) -> None:
+    _train(faceset_a, faceset_b, tmp_path, iterations=1)
+    _train(faceset_a, faceset_b, tmp_path, iterations=2, resume=True)
+    weights = tmp_path / WEIGHTS_NAME
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(ModelMismatchError, match="previous"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=3, resume=True)
+    assert read_state(tmp_path / PREVIOUS_DIR)["iteration"] == 1
+    assert load_model(tmp_path / PREVIOUS_DIR).training_state["iteration"] == 1
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:
+    _train(faceset_a, faceset_b, tmp_path, iterations=2)
+    before = (tmp_path / WEIGHTS_NAME).read_bytes()
+    real = step.reconstruction_loss
+
+    def poisoned(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return {**out, "total": out["total"] * float("nan")}
+
+    monkeypatch.setattr(step, "reconstruction_loss", poisoned)
+    with pytest.raises(TrainingDivergedError, match=r"iteration 3.*last good checkpoint \(iteration 2\)"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=5, resume=True)
+    assert (tmp_path / WEIGHTS_NAME).read_bytes() == before
+    assert read_state(tmp_path)["iteration"] == 2
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:
+    real, calls = loop.training_step, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "training_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train(faceset_a, faceset_b, tmp_path, iterations=10)
+    assert read_state(tmp_path)["iteration"] == 2
+    monkeypatch.setattr(loop, "training_step", real)
+    assert _train(faceset_a, faceset_b, tmp_path, iterations=3, resume=True).iteration == 3
+
+
+def test_out_of_memory_suggests_a_batch(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:
+    def oom(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(loop, "training_step", oom)
+    with pytest.raises(TrainingError, match="--batch 2"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=2)
+
+
+def test_minutes_stop(faceset_a, faceset_b, tmp_path) -> None:
+    settings = dataclasses.replace(FAST, iterations=None, minutes=1e-6)
+    result = loop.train(faceset_a, faceset_b, tmp_path, model_config=TINY, settings=settings, show_progress=False)
+    assert result.stopped == "minutes" and result.iteration == 1
+
+
+def test_refuses_to_overwrite_without_resume(faceset_a, faceset_b, tmp_path) -> None:
+    _train(faceset_a, faceset_b, tmp_path, iterations=1)
+    with pytest.raises(TrainingError, match="--resume"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=2)
+
+
+def test_resume_with_incompatible_option(faceset_a, faceset_b, tmp_path) -> None:
+    _train(faceset_a, faceset_b, tmp_path, iterations=1)
+    with pytest.raises(TrainingError, match="decoder_width"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=2, resume=True,
+               config=dataclasses.replace(TINY, decoder_width=8))
+    with pytest.raises(ModelMismatchError, match="no checkpoint"):
+        _train(faceset_a, faceset_b, tmp_path / "empty", iterations=2, resume=True)
+
+
+@pytest.mark.parametrize("count", [0, 11])
+def test_too_few_faces(faceset_a, faceset_b, tmp_path, count) -> None:
+    small = faceset_a.with_faces(faceset_a.faces[:count])
+    with pytest.raises(TrainingError, match="at least 12"):
+        _train(small, faceset_b, tmp_path, iterations=1)
+
+
+def test_mismatched_face_sets(faceset_a, faceset_b, tmp_path) -> None:
+    with pytest.raises(TrainingError, match="face type"):
+        _train(faceset_a, dataclasses.replace(faceset_b, face_type="head"), tmp_path, iterations=1)
+    with pytest.raises(TrainingError, match="crop size"):
+        _train(faceset_a, dataclasses.replace(faceset_b, size=128), tmp_path, iterations=1)
+    with pytest.raises(ModelMismatchError, match="128px"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=1, config=dataclasses.replace(TINY, resolution=128))
