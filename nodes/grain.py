@@ -18,7 +18,10 @@ SPEC = NodeSpec(
 
 
 def process(image: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, amount: float, threshold: float,
-            seed: int) -> np.ndarray:
-    """(H, W, 3) float32 image and plate (scene-linear), (H, W) matte → (H, W, 3) float32."""
-    grained, _ = match_grain(image, plate, matte, amount=amount, threshold=threshold, seed=seed)
+            seed: int, frame: int = 0) -> np.ndarray:
+    """(H, W, 3) float32 image and plate (scene-linear), (H, W) matte → (H, W, 3) float32.
+
+    `frame` (given by the runner) is added to `seed`, so grain changes from frame to frame.
+    """
+    grained, _ = match_grain(image, plate, matte, amount=amount, threshold=threshold, seed=seed + frame)
     return keep_outside(grained, image, matte)

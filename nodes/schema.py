@@ -186,8 +186,6 @@ class String(Param):
     def validate(self, value: Any) -> str:
         if not isinstance(value, str):
             raise self._error(f"expects text, got {value!r}")
-        if self.required and not value:
-            raise self._error("is required; set it with --set " + f"{self.name}=VALUE")
         return value
 
     def to_dict(self) -> dict[str, Any]:
@@ -256,6 +254,13 @@ class NodeSpec:
         for name in values:
             self.param(name)
         return {p.name: p.validate(values.get(p.name, p.default)) for p in self.params}
+
+    def require(self, values: Mapping[str, Any]) -> None:
+        """Raise `ParameterError` naming the first required parameter left empty (checked when a node runs)."""
+        for p in self.params:
+            if isinstance(p, String) and p.required and not values.get(p.name):
+                raise ParameterError(f"node {self.name}: parameter {p.name!r} is required; "
+                                     f"set it (command line: --set {p.name}=VALUE)")
 
     def parse_settings(self, pairs: Iterable[str]) -> dict[str, Any]:
         """Validated parameters from `key=value` strings (the `--set` flags)."""

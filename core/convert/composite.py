@@ -8,7 +8,8 @@ plate pixels. Pixels where the final matte is 0 are never written: they stay bit
 Convention: full-frame pixels of the display window, origin at the top-left corner of the
 top-left pixel; the plate array covers the data window, whose origin is `data_origin`.
 """
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -51,6 +52,37 @@ class Placed:
 def resized_crop(crop: FaceCrop, size: int) -> FaceCrop:
     """The same crop sampled at `size` pixels (the similarity scales about the crop's corner)."""
     return FaceCrop.from_matrix(crop.frame_to_crop * (size / crop.size), size=size, face_type=crop.face_type)
+
+
+def smooth_masks_over_time(faces_by_frame: Mapping[int, Sequence[SwappedFace]], frame: int,
+                           radius: int) -> list[SwappedFace]:
+    """The faces of `frame` with each learned mask averaged over frames `frame ± radius`.
+
+    A neighbour's mask (same face id) is warped from its crop into this frame's crop before
+    averaging, with triangle weights (radius + 1 - distance). Frames missing from
+    `faces_by_frame` (outside the plate or the alignments) are left out, so the result does not
+    depend on how a plate is cut into farm chunks.
+    """
+    out = []
+    for face in faces_by_frame[frame]:
+        total = np.zeros_like(face.learned_mask)
+        weights = 0.0
+        for other in range(frame - radius, frame + radius + 1):
+            for neighbour in faces_by_frame.get(other, ()):
+                if neighbour.face_id != face.face_id:
+                    continue
+                weight = radius + 1 - abs(other - frame)
+                to_here = _compose(face.crop.opencv_matrix(), neighbour.crop.paste_matrix())
+                total += weight * cv2.warpAffine(neighbour.learned_mask, to_here, (face.crop.size, face.crop.size),
+                                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+                weights += weight
+        out.append(replace(face, learned_mask=(total / weights).astype(np.float32)))
+    return out
+
+
+def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The (2, 3) affine `a ∘ b` (apply b, then a)."""
+    return (np.vstack([a, [0.0, 0.0, 1.0]]) @ np.vstack([b, [0.0, 0.0, 1.0]]))[:2]
 
 
 def crop_mask(swapped: SwappedFace, source: str) -> np.ndarray:

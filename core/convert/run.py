@@ -15,7 +15,8 @@ import OpenImageIO as oiio
 
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import ColorManager
-from facegraft.core.convert.composite import SwappedFace, composite, place_face, resized_crop
+from facegraft.core.convert.composite import (SwappedFace, composite, place_face, resized_crop,
+                                              smooth_masks_over_time)
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
 from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
@@ -85,21 +86,43 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     options = options_text(settings, swapper.model_id)
     todo = [f for f in wanted if settings.force or not _already_written(pattern.path(f), options)]
     plate_space = color.resolve(source.colorspace)
+    radius = settings.matte_smoothing
+    needed = _with_neighbours(todo, radius, available=set(alignments.frames) & set(source.frames))
+    remaining = set(todo)
+    pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
     written, nonfinite, faces_done = [], [], 0
     with BackgroundWriter(workers=settings.workers) as writer:
-        frames_in = progress(source.iter_frames(todo, workers=settings.workers), len(todo))
+        frames_in = progress(source.iter_frames(needed, workers=settings.workers), len(needed))
         while group := list(islice(frames_in, settings.batch)):
-            swapped = _swap_group(group, alignments, swapper, settings, plate_space, color)
-            for frame, faces in zip(group, swapped):
+            for frame, faces in zip(group, _swap_group(group, alignments, swapper, settings, plate_space, color)):
                 if any(not np.isfinite(s.face).all() for s in faces):
-                    log.warning("frame %d: the model returned NaN/Inf; the frame passes through unchanged", frame.number)
+                    log.warning("frame %d: the model returned NaN/Inf; the frame passes through unchanged",
+                                frame.number)
                     nonfinite.append(frame.number)
                     faces = []
+                pending[frame.number] = (frame, faces)
+            last = group[-1].number
+            ready = sorted(n for n in remaining if n in pending and (n + radius <= last or last == needed[-1]))
+            for number in ready:
+                frame, faces = pending[number]
+                if radius:
+                    faces = smooth_masks_over_time({n: f for n, (_, f) in pending.items()}, number, radius)
                 image = _converted_frame(frame, faces, settings, plate_space, swapper, color, options)
-                writer.submit(write_image, pattern.path(frame.number), image)
-                written.append(frame.number)
+                writer.submit(write_image, pattern.path(number), image)
+                written.append(number)
                 faces_done += len(faces)
-    return ConvertReport(tuple(written), tuple(sorted(set(wanted) - set(todo))), tuple(nonfinite), faces_done)
+                remaining.discard(number)
+            oldest_needed = min(remaining, default=last + 1) - radius
+            for number in [n for n in pending if n < oldest_needed]:
+                del pending[number]
+    return ConvertReport(tuple(written), tuple(sorted(set(wanted) - set(todo))),
+                         tuple(n for n in nonfinite if n in set(todo)), faces_done)
+
+
+def _with_neighbours(frames: Sequence[int], radius: int, *, available: set[int]) -> list[int]:
+    """`frames` plus the available frames within `radius` of them (temporal smoothing reads those)."""
+    near = {g for f in frames for g in range(f - radius, f + radius + 1)} & available
+    return sorted(near | set(frames))
 
 
 def _already_written(path: Path, options: str) -> bool:

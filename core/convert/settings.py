@@ -16,6 +16,8 @@ class ConvertSettings:
     mask: the model's learned mask, the landmark hull from the alignments, or their product/union.
     erode: shrink (> 0) or grow (< 0) the matte. feather: soft edge width; feather_mode "gaussian"
     (sigma = feather / 2) or "distance" (linear ramp inwards over `feather` px).
+    matte_smoothing: average the learned mask over this many frames each side (0 = off); the
+    landmark hull is already steady through the alignments' smoothed landmarks.
     color_match: method of `facegraft.core.post.color_transfer`, or "off".
     blend: "alpha" (matte over) or "poisson" (float Poisson solve inside the matte, then matte over).
     sharpen: unsharp-mask amount (0 = off). grain: "match" adds plate-matched grain to the face.
@@ -27,6 +29,7 @@ class ConvertSettings:
     erode: int = 0
     feather: float = 6.0
     feather_mode: Literal["gaussian", "distance"] = "gaussian"
+    matte_smoothing: int = 0
     color_match: str = "rct"
     color_amount: float = 1.0
     blend: Blend = "alpha"
@@ -42,5 +45,5 @@ class ConvertSettings:
     def __post_init__(self) -> None:
         if self.color_match not in COLOR_METHODS:
             raise ValueError(f"color_match must be one of {COLOR_METHODS}, got {self.color_match!r}")
-        if self.feather < 0 or self.batch < 1 or not 0.0 <= self.color_amount <= 1.0:
-            raise ValueError("feather must be >= 0, batch >= 1 and color_amount in [0, 1]")
+        if self.feather < 0 or self.batch < 1 or self.matte_smoothing < 0 or not 0.0 <= self.color_amount <= 1.0:
+            raise ValueError("feather and matte_smoothing must be >= 0, batch >= 1 and color_amount in [0, 1]")

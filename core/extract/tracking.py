@@ -15,6 +15,8 @@ Convention: full-frame pixels, top-left origin, pixel i covers [i, i+1).
 """
 from dataclasses import dataclass, field
 
+import cv2
+
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
@@ -28,12 +30,15 @@ _TRACK_FACE_TYPE = "full"
 class TrackingSettings:
     """redetect_every: keyframe period in frames (1 = detect on every frame). max_residual: fit
     residual (mean-face units) above which a face is lost. min_iou: overlap between the predicted
-    and the tracked box below which a face has drifted."""
+    and the tracked box below which a face has drifted. box_deadband: the seed box is kept while
+    it overlaps the face's new box more than this (steadier landmarks). verify: run the detector
+    on a small window around each tracked face (face scaled to ~100 px) to confirm it is there."""
 
     redetect_every: int = 10
     max_residual: float = 0.15
     min_iou: float = 0.6
     box_deadband: float = 0.9
+    verify: bool = True
 
     def __post_init__(self) -> None:
         if self.redetect_every < 1:
@@ -41,11 +46,12 @@ class TrackingSettings:
 
     def to_json(self) -> dict:
         return {"redetect_every": self.redetect_every, "max_residual": self.max_residual, "min_iou": self.min_iou,
-                "box_deadband": self.box_deadband}
+                "box_deadband": self.box_deadband, "verify": self.verify}
 
     @classmethod
     def from_json(cls, d: dict) -> "TrackingSettings":
-        return cls(int(d["redetect_every"]), float(d["max_residual"]), float(d["min_iou"]), float(d["box_deadband"]))
+        return cls(int(d["redetect_every"]), float(d["max_residual"]), float(d["min_iou"]), float(d["box_deadband"]),
+                   bool(d["verify"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,13 +153,36 @@ class FaceTracker:
             new_box = _box_to_frame(crop, track.box_in_crop)
             overlap = box_iou(track.box, new_box)
             if (crop.fit_residual(pts) > self.settings.max_residual or overlap < self.settings.min_iou
-                    or _outside_fraction(new_box, width, height) > 0.5):
+                    or _outside_fraction(new_box, width, height) > 0.5
+                    or (self.settings.verify and not self._confirm(image, new_box))):
                 return None
             if overlap < self.settings.box_deadband:  # the face moved: re-seed from where it is now
                 track.box = new_box
                 pts = self.landmarks(image, new_box[None])[0]
             faces.append(RawFace(tuple(float(v) for v in track.box), track.score, pts, track.embedding, False))
         return faces
+
+    def _confirm(self, image: np.ndarray, box: np.ndarray) -> bool:
+        return any(box_iou(found, box) > 0.3 for found in window_detect(self.detector, image, box))
+
+
+def window_detect(detector: FaceDetector, image: np.ndarray, box: np.ndarray, *, face_px: float = 100.0,
+                  margin: float = 1.8) -> list[np.ndarray]:
+    """Run `detector` on a window `margin` times the box's size around it, scaled so the box is
+    `face_px` wide; returns the boxes found, in frame px."""
+    height, width = image.shape[:2]
+    side = max(box[2] - box[0], box[3] - box[1])
+    center = (box[:2] + box[2:]) / 2
+    x0, y0 = (max(0, int(np.floor(c - margin * side / 2))) for c in center)
+    x1 = min(width, int(np.ceil(center[0] + margin * side / 2)))
+    y1 = min(height, int(np.ceil(center[1] + margin * side / 2)))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return []
+    scale = face_px / max(side, 1e-6)
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    window = cv2.resize(image[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    sx, sy = (x1 - x0) / size[0], (y1 - y0) / size[1]
+    return [np.array(d.box) * [sx, sy, sx, sy] + [x0, y0, x0, y0] for d in detector(np.ascontiguousarray(window))]
 
 
 def _outside_fraction(box: np.ndarray, width: int, height: int) -> float:

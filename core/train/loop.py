@@ -40,6 +40,7 @@ class TrainResult:
     stopped: str  # "iterations" | "minutes"
     losses: dict[str, float]
     seconds: float
+    network: SwapNetwork  # the trained network (this rank's copy), train mode
 
 
 def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
@@ -181,7 +182,7 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
     finally:
         watch.close()
         distributed.stop(dist)
-    return TrainResult(folder, state["iteration"], stopped, watch.last, time.monotonic() - t0)
+    return TrainResult(folder, state["iteration"], stopped, watch.last, time.monotonic() - t0, network)
 
 
 def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Optimizer, data_a: FaceData,

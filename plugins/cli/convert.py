@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--erode", type=int, default=0, help="shrink the matte by PX plate pixels (negative grows)")
     parser.add_argument("--feather", type=float, default=6.0, help="soft edge width in plate pixels")
     parser.add_argument("--feather-mode", choices=("gaussian", "distance"), default="gaussian")
+    parser.add_argument("--matte-smoothing", type=int, default=0,
+                        help="average the learned mask over N frames each side (0 = off)")
     parser.add_argument("--sharpen", type=float, default=0.0, help="unsharp-mask amount (0 = off)")
     parser.add_argument("--grain", choices=("match", "off"), default="off")
     parser.add_argument("--outputs", choices=("all", "composite", "layers"), default="all",
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = ConvertSettings(
         mask=args.mask, erode=args.erode, feather=args.feather, feather_mode=args.feather_mode,
+        matte_smoothing=args.matte_smoothing,
         color_match=args.color_match, color_amount=args.color_amount, blend=args.blend, sharpen=args.sharpen,
         grain=args.grain, outputs=args.outputs, face_ids=tuple(args.face_id) if args.face_id else None,
         batch=args.batch, seed=args.seed, force=args.force)

@@ -14,7 +14,7 @@ from facegraft.core import __version__
 from facegraft.core.errors import FacegraftError
 
 # Verb modules under facegraft.plugins.cli, in --help order.
-VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "convert", "train")
+VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "convert", "train", "farm")
 
 
 def build_parser() -> argparse.ArgumentParser:

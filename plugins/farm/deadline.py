@@ -54,8 +54,14 @@ def job_info(job: JobSpec, layer: LayerSpec, *, dependencies: tuple[str, ...] = 
 def plugin_info(job: JobSpec, job_dir: Path, layer: LayerSpec) -> dict[str, str]:
     """The CommandLine plugin-info keys of one layer."""
     command = task_command(job, job_dir, layer, start=START, end=END)
-    return {"Executable": command[0], "Arguments": shlex.join(command[1:]), "ShellExecute": "False",
+    return {"Executable": command[0], "Arguments": join_arguments(command[1:]), "ShellExecute": "False",
             "StartupDirectory": str(job_dir.resolve())}
+
+
+def join_arguments(args: list[str]) -> str:
+    """One `Arguments=` string as Deadline splits it (Windows rules: double quotes, backslash-escaped)."""
+    return " ".join(f'"{a.replace(chr(34), chr(92) + chr(34))}"' if not a or any(c in a for c in ' \t"') else a
+                    for a in args)
 
 
 def write_job_files(job: JobSpec, job_dir: str | Path) -> list[DeadlineLayerFiles]:

@@ -38,8 +38,9 @@ class LayerSpec:
 
     command: the facegraft argv without the executable and without `--frames`.
     frames: the frames to render, sorted; empty means the command runs once, as is (e.g. a merge).
-    outputs: the sequence pattern the command writes per frame (`out/plate.####.exr`), or None
-        when its outputs are not one file per frame; `farm status` and the task check it.
+    outputs: the absolute sequence pattern the command writes per frame (`/show/out/plate.####.exr`),
+        or None when its outputs are not one file per frame; `farm status` and the task check it.
+    workdir: the folder relative paths in `command` are relative to (where it was submitted).
     """
 
     name: str
@@ -48,6 +49,7 @@ class LayerSpec:
     chunk: int = 10
     outputs: str | None = None
     depends: tuple[str, ...] = ()
+    workdir: str = "."
 
     def chunks(self) -> list[Chunk]:
         """The chunks of this layer; a layer without frames is one chunk named `all` (frame 0)."""
@@ -137,7 +139,8 @@ def job_from_dict(data: dict, *, where: str = "job") -> JobSpec:
                         f"{data.get('version')!r}); submit the job again with this facegraft")
     try:
         layers = tuple(LayerSpec(name=d["name"], command=tuple(d["command"]), frames=tuple(d["frames"]),
-                                 chunk=int(d["chunk"]), outputs=d["outputs"], depends=tuple(d["depends"]))
+                                 chunk=int(d["chunk"]), outputs=d["outputs"], depends=tuple(d["depends"]),
+                                 workdir=d["workdir"])
                        for d in data["layers"])
         return JobSpec(name=data["name"], layers=layers, settings=FarmSettings(**data["settings"]),
                        executable=tuple(data["executable"]))

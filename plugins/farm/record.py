@@ -22,14 +22,14 @@ _NEUTRAL_FLAGS = ("--force", "-q", "--quiet", "-v", "--verbose", "-vv")
 
 
 def output_settings(job: JobSpec) -> dict[Path, dict[str, list[str]]]:
-    """Per output folder: {output pattern file name: the command that writes it}."""
+    """Per output folder: {output pattern file name: `cwd=FOLDER` and the command that writes it}."""
     folders: dict[Path, dict[str, list[str]]] = {}
     for layer in job.layers:
         if layer.outputs is None:
             continue
         pattern = SequencePattern.parse(layer.outputs)
         folder = Path(os.path.abspath(pattern.path(0).parent))
-        command = [arg for arg in layer.command if arg not in _NEUTRAL_FLAGS]
+        command = [f"cwd={layer.workdir}", *(arg for arg in layer.command if arg not in _NEUTRAL_FLAGS)]
         folders.setdefault(folder, {})[Path(pattern.hashes()).name] = command
     return folders
 

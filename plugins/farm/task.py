@@ -90,8 +90,17 @@ def find_chunk(layer: LayerSpec, *, start: int | None, end: int | None) -> Chunk
 
 
 def chunk_command(job: JobSpec, layer: LayerSpec, chunk: Chunk) -> list[str]:
-    """The facegraft command line that renders `chunk` of `layer`."""
-    command = [*job.executable, *layer.command]
+    """The facegraft command line that renders `chunk` of `layer`.
+
+    `{chunk}`, `{start}` and `{end}` in the layer's arguments become the chunk's name, first and
+    last frame, so a verb that writes one file per run can write one shard per chunk
+    (`extract PLATE -o shards/plate.{chunk}.json`).
+    """
+    fields = {"{chunk}": chunk.name, "{start}": str(chunk.start), "{end}": str(chunk.end)}
+    args = list(layer.command)
+    for token, value in fields.items():
+        args = [arg.replace(token, value) for arg in args]
+    command = [*job.executable, *args]
     if layer.frames:
         command += ["--frames", frame_list_spec(chunk.frames)]
     return command
@@ -138,7 +147,7 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
                      f"=== {' '.join(command)}\n")
         stream.flush()
         code = _run_child(command, task_environment(job.settings, dict(os.environ if environ is None else environ)),
-                          stream)
+                          stream, cwd=layer.workdir)
         done = output_frames(layer, frames)
         failed = sorted(set(frames) - set(done))
         if code == 0 and failed:
@@ -180,11 +189,11 @@ def _write_summary(path: Path, summary: ChunkSummary) -> None:
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def _run_child(command: list[str], env: dict[str, str], stream) -> int:
+def _run_child(command: list[str], env: dict[str, str], stream, *, cwd: str) -> int:
     """Run `command` with output to `stream`; the child is killed if this process dies (Linux)."""
     try:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stream, stderr=subprocess.STDOUT,
-                                 env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                 env=env, cwd=cwd, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     except OSError as exc:
         stream.write(f"=== cannot start {command[0]}: {exc}\n")
         return 127

@@ -39,9 +39,11 @@ class FakeSwapper:
     model_id: str = "fake"
     identity: bool = False
     nan: bool = False
+    content_mask: bool = False  # a mask that changes with the crop's pixels (else all ones)
 
     def __call__(self, crops):
         faces = crops.copy() if self.identity else (1.0 - crops) * np.float32(0.8)
         if self.nan:
             faces[:] = np.nan
-        return faces.astype(np.float32), np.ones(crops.shape[:3], np.float32)
+        masks = np.clip(crops[..., 0] * 3.0, 0.0, 1.0) if self.content_mask else np.ones(crops.shape[:3])
+        return faces.astype(np.float32), masks.astype(np.float32)

@@ -95,3 +95,22 @@ def test_mismatched_inputs_are_refused(exr_plate, tmp_path, color):
     with pytest.raises(OutputError, match="overwrite the input"):
         run(exr_plate, exr_plate, color)
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_matte_smoothing_is_steadier_and_independent_of_chunking(exr_plate, tmp_path, color):
+    swapper = FakeSwapper(content_mask=True)
+    options = dict(swapper=swapper, mask="learned", outputs="layers", matte_smoothing=1)
+    run(exr_plate, tmp_path / "whole.####.exr", color, frames=[1001, 1002, 1003, 1004], **options)
+    run(exr_plate, tmp_path / "chunk.####.exr", color, frames=[1001, 1002], **options)
+    run(exr_plate, tmp_path / "chunk.####.exr", color, frames=[1003, 1004], **options)
+    for frame in (1001, 1002, 1003, 1004):
+        assert np.array_equal(read_image(tmp_path / f"whole.{frame}.exr").pixels,
+                              read_image(tmp_path / f"chunk.{frame}.exr").pixels)
+    run(exr_plate, tmp_path / "raw.####.exr", color, frames=[1001, 1002, 1003, 1004],
+        **{**options, "matte_smoothing": 0})
+
+    def matte_change(prefix):
+        mattes = [read_image(tmp_path / f"{prefix}.{f}.exr").pixels[..., 4] for f in (1001, 1002, 1003, 1004)]
+        return np.mean([np.abs(a - b).mean() for a, b in zip(mattes, mattes[1:])])
+
+    assert matte_change("whole") < matte_change("raw")

@@ -1,0 +1,72 @@
+"""Convert: swap identity A onto the plate's faces over a frame range (wraps `facegraft.core.convert`).
+
+A sequence node: it needs the plate's alignments and a model, and batches frames through the
+network, so `process` takes file patterns, not pixels. Torch is imported only when it runs.
+"""
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from facegraft.core.convert.settings import COLOR_METHODS
+from facegraft.nodes.schema import Bool, Choice, Float, Int, NodeSpec, Plane, String
+
+SPEC = NodeSpec(
+    name="Convert", version=1, category="Swap",
+    inputs=(Plane("plate", "rgb", help="the plate sequence the alignments were extracted from"),),
+    params=(String("model", default="", path=True, required=True, help="model folder (facegraft train)"),
+            String("alignments", default="", path=True, required=True, help="the plate's alignments file"),
+            Choice("mask", ("learned", "landmarks", "product", "union"), default="product", help="matte source"),
+            Int("erode", default=0, low=-256, high=256, units="px", help="shrink (> 0) or grow (< 0) the matte"),
+            Float("feather", default=6.0, low=0.0, high=512.0, units="px", help="soft edge width"),
+            Choice("feather_mode", ("gaussian", "distance"), default="gaussian", help="edge profile"),
+            Choice("color_match", COLOR_METHODS, default="rct", help="color transfer method, or off"),
+            Float("color_amount", default=1.0, low=0.0, high=1.0, help="0 keeps the face's colors"),
+            Choice("blend", ("alpha", "poisson"), default="alpha", help="matte over, or Poisson then over"),
+            Float("sharpen", default=0.0, low=0.0, high=5.0, help="unsharp-mask amount (0 = off)"),
+            Choice("grain", ("off", "match"), default="off", help="add plate-matched grain to the face"),
+            Choice("outputs", ("all", "composite", "layers"), default="all",
+                   help="composite + face/matte layers, the composite only, or the layers only"),
+            String("face_ids", default="", help="comma list of face ids to replace (empty: all)"),
+            String("device", default="cpu", help="torch device, e.g. cpu or cuda"),
+            Int("batch", default=4, low=1, high=256, help="frames per network call"),
+            Int("seed", default=0, low=0, help="seed of random color/grain steps"),
+            Bool("repair_nonfinite", default=False, help="replace NaN/Inf plate pixels by 0")),
+    output=Plane("out", "rgba"), passthrough="plate", kind="sequence",
+    help="Swap faces into the plate; EXR out with the composite in RGBA plus face/matte layers.")
+
+
+def process(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = False,
+            progress: Callable[[int, int, int], None] | None = None, **params: Any) -> tuple[int, ...]:
+    """Convert `frames` (None: every frame of the alignments) of the sequence `plate` into `output`.
+
+    Returns: the frame numbers written. Raises: the core's FacegraftErrors (model, alignments, media).
+    """
+    from facegraft.core.alignments.format import load_alignments
+    from facegraft.core.color import ColorManager
+    from facegraft.core.convert.run import convert_plate
+    from facegraft.core.convert.settings import ConvertSettings
+    from facegraft.core.convert.swapper import ModelSwapper
+    from facegraft.core.media.source import open_source
+    from facegraft.core.models.files import load_model
+
+    values = SPEC.validate(params)
+    SPEC.require(values)
+    face_ids = tuple(int(x) for x in values["face_ids"].split(",") if x.strip()) or None
+    settings = ConvertSettings(
+        mask=values["mask"], erode=values["erode"], feather=values["feather"], feather_mode=values["feather_mode"],
+        color_match=values["color_match"], color_amount=values["color_amount"], blend=values["blend"],
+        sharpen=values["sharpen"], grain=values["grain"], outputs=values["outputs"], face_ids=face_ids,
+        batch=values["batch"], seed=values["seed"], force=force)
+    source = open_source(plate, nonfinite="repair" if values["repair_nonfinite"] else "error")
+    alignments = load_alignments(values["alignments"])
+    swapper = ModelSwapper(load_model(values["model"], device=values["device"]), batch=values["batch"])
+    wanted = list(frames) if frames is not None else alignments.frames
+
+    def counted(it, total):  # type: ignore[no-untyped-def]
+        for done, frame in enumerate(it, 1):
+            yield frame
+            if progress is not None:
+                progress(done, total, frame.number)
+
+    report = convert_plate(source, alignments, swapper, output, wanted, settings, color=ColorManager.from_environment(),
+                           alignments_path=values["alignments"], progress=counted)
+    return report.written
