@@ -15,10 +15,13 @@ import cv2
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
-from facegraft.core.color import ColorManager
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.masks.landmark import landmark_mask
+from facegraft.core.post.color_stats import ColorStats, color_stats
+from facegraft.core.post.color_transfer import color_transfer
+from facegraft.core.post.grain import match_grain
 from facegraft.core.post.matte import combine_mattes, feather_distance, feather_gaussian, grow_matte
+from facegraft.core.post.poisson import poisson_blend
 from facegraft.core.post.sharpen import unsharp_mask
 
 # Downsample a crop before warping it back when it holds this many crop pixels per plate pixel or more.
@@ -27,10 +30,11 @@ _ANTIALIAS_SCALE = 1.25
 
 @dataclass(frozen=True)
 class SwappedFace:
-    """One face of a frame after the network: crop geometry, landmarks and network output.
+    """One face of a frame after the network: crop geometry, landmarks, network output, plate crop.
 
     crop: geometry at the network's resolution S. landmarks: (68, 2) frame pixels.
-    face: (S, S, 3) float32 in the network's encoding; learned_mask: (S, S) float32 in [0, 1].
+    face: (S, S, 3) float32, the swapped face back in the plate's color space, unclipped.
+    learned_mask: (S, S) float32 in [0, 1]. plate: (S, S, 3) float32, the plate's crop, plate space.
     """
 
     face_id: int
@@ -38,6 +42,7 @@ class SwappedFace:
     landmarks: np.ndarray
     face: np.ndarray
     learned_mask: np.ndarray
+    plate: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -121,21 +126,22 @@ def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, i
 
 
 def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int], *, data_origin: tuple[int, int],
-               plate_space: str, crop_encoding: str, settings: ConvertSettings, color: ColorManager,
-               frame_seed: int) -> Placed | None:
+               settings: ConvertSettings, frame_seed: int,
+               color_stats: tuple[ColorStats, ColorStats] | None = None) -> Placed | None:
     """Warp one swapped face into the plate and apply the post-processing chain there.
 
     Args:
-        plate: (H, W, C) float32 data-window pixels in `plate_space`, unclipped; `rgb` the indices
-            of its R, G, B channels.
+        plate: (H, W, C) float32 data-window pixels in the plate's color space, unclipped; `rgb`
+            the indices of its R, G, B channels.
+        color_stats: (face, plate) statistics to match instead of measuring this frame's (see
+            `window_color_stats`).
     Returns: the placed face, or None when it falls outside the data window.
     """
     margin = abs(settings.erode) + int(np.ceil(settings.feather)) + 2
     box = roi_box(swapped.crop, plate.shape[:2], data_origin, margin)
     if box is None:
         return None
-    face_linear = color.convert(np.ascontiguousarray(swapped.face), crop_encoding, plate_space)
-    face = warp_to_plate(swapped.crop, face_linear, box, data_origin, border=cv2.BORDER_REPLICATE)
+    face = warp_to_plate(swapped.crop, swapped.face, box, data_origin, border=cv2.BORDER_REPLICATE)
     matte = warp_to_plate(swapped.crop, crop_mask(swapped, settings.mask), box, data_origin,
                           border=cv2.BORDER_CONSTANT)[..., 0]
     matte = np.clip(matte, 0.0, 1.0)
@@ -145,27 +151,49 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
         matte = (feather_gaussian(matte, sigma=settings.feather / 2) if settings.feather_mode == "gaussian"
                  else feather_distance(matte, pixels=settings.feather))
     plate_rgb = plate[box[1]:box[3], box[0]:box[2]][..., list(rgb)]
-    face = _post(face, plate_rgb, matte, settings, frame_seed)
+    face = _post(face, plate_rgb, matte, settings, frame_seed, color_stats)
     return Placed(box, face, matte)
 
 
-def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, seed: int) -> np.ndarray:
+def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, seed: int,
+          stats: tuple[ColorStats, ColorStats] | None) -> np.ndarray:
     """Color match, sharpen, grain and Poisson blend, all inside the matte, float, unclipped."""
-    from facegraft.core import post  # color_transfer, poisson_blend, grain: imported where used
-
-    inside = matte > 1e-3
-    if not inside.any():
+    if not (matte > 0.5).any():
         return face
     if settings.color_match != "off":
-        face = post.color_transfer(face, plate, matte, method=settings.color_match,
-                                   amount=settings.color_amount, seed=settings.seed)
+        face_stats, plate_stats = stats if stats else (None, None)
+        face = color_transfer(face, plate, matte, method=settings.color_match, amount=settings.color_amount,
+                              seed=settings.seed, face_stats=face_stats, plate_stats=plate_stats,
+                              apply_to="matte")
     if settings.sharpen > 0:
         face = unsharp_mask(face, amount=settings.sharpen)
     if settings.grain == "match":
-        face = post.match_grain(face, plate, matte, seed=seed)
+        face, _ = match_grain(face, plate, matte, seed=seed)
     if settings.blend == "poisson":
-        face = post.poisson_blend(face, plate, matte, mode="normal")
+        face = poisson_blend(face, plate, matte, mode="normal")
     return face
+
+
+def window_color_stats(faces_by_frame: Mapping[int, Sequence[SwappedFace]], frame: int, face_id: int,
+                       radius: int) -> tuple[ColorStats, ColorStats]:
+    """Face and plate color statistics of face `face_id`, averaged over frames `frame ± radius`.
+
+    Measured in crop space (the swapped face and the plate's crop inside the learned mask), with
+    triangle weights; the same for any cut of the plate into chunks. For the linear color methods.
+    """
+    sums: list[list] = [[np.zeros(3), np.zeros((3, 3))], [np.zeros(3), np.zeros((3, 3))]]
+    total = 0.0
+    for other in range(frame - radius, frame + radius + 1):
+        for face in faces_by_frame.get(other, ()):
+            if face.face_id != face_id or not (face.learned_mask > 0.5).any():
+                continue
+            weight = radius + 1 - abs(other - frame)
+            for acc, image in zip(sums, (face.face, face.plate)):
+                stats = color_stats(image, face.learned_mask)
+                acc[0] += weight * stats.mean_array
+                acc[1] += weight * stats.cov_array
+            total += weight
+    return tuple(ColorStats.from_arrays(mean / total, cov / total, "oklab") for mean, cov in sums)
 
 
 def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], *,

@@ -16,7 +16,7 @@ import OpenImageIO as oiio
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import ColorManager
 from facegraft.core.convert.composite import (SwappedFace, composite, place_face, resized_crop,
-                                              smooth_masks_over_time)
+                                              smooth_masks_over_time, window_color_stats)
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
 from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
@@ -25,6 +25,7 @@ from facegraft.core.media.image_io import ImageData, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
+from facegraft.core.post.color_stats import ColorStats
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     options = options_text(settings, swapper.model_id)
     todo = [f for f in wanted if settings.force or not _already_written(pattern.path(f), options)]
     plate_space = color.resolve(source.colorspace)
-    radius = settings.matte_smoothing
+    radius = max(settings.matte_smoothing, settings.color_smoothing)
     needed = _with_neighbours(todo, radius, available=set(alignments.frames) & set(source.frames))
     remaining = set(todo)
     pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
@@ -103,11 +104,14 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                 pending[frame.number] = (frame, faces)
             last = group[-1].number
             ready = sorted(n for n in remaining if n in pending and (n + radius <= last or last == needed[-1]))
+            window = {n: f for n, (_, f) in pending.items()}
             for number in ready:
                 frame, faces = pending[number]
-                if radius:
-                    faces = smooth_masks_over_time({n: f for n, (_, f) in pending.items()}, number, radius)
-                image = _converted_frame(frame, faces, settings, plate_space, swapper, color, options)
+                if settings.matte_smoothing:
+                    faces = smooth_masks_over_time(window, number, settings.matte_smoothing)
+                stats = {s.face_id: window_color_stats(window, number, s.face_id, settings.color_smoothing)
+                         for s in faces} if settings.color_smoothing else {}
+                image = _converted_frame(frame, faces, settings, plate_space, swapper, options, stats)
                 writer.submit(write_image, pattern.path(number), image)
                 written.append(number)
                 faces_done += len(faces)
@@ -151,30 +155,31 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
                 continue
             crop = resized_crop(face.crop(size=header.size, face_type=header.face_type), size)
             cut = crop.cut(frame.pixels if frame.pixels.shape[2] <= 4 else frame.pixels[..., list(rgb)])
-            cut = color.convert(np.ascontiguousarray(cut[..., list(rgb)] if cut.shape[2] > 3 or rgb != (0, 1, 2)
-                                                     else cut), plate_space, swapper.color_encoding)
-            jobs.append((i, face, crop))
-            crops.append(np.clip(cut, 0.0, 1.0))
+            plate_crop = np.ascontiguousarray(cut[..., list(rgb)])
+            jobs.append((i, face, crop, plate_crop))
+            crops.append(np.clip(color.convert(plate_crop, plate_space, swapper.color_encoding), 0.0, 1.0))
     out: list[list[SwappedFace]] = [[] for _ in group]
     if not crops:
         return out
     faces, masks = swapper(np.stack(crops))
-    for (i, face, crop), swapped, mask in zip(jobs, faces, masks):
-        out[i].append(SwappedFace(face.face_id, crop, face.landmarks, swapped, mask))
+    for (i, face, crop, plate_crop), swapped, mask in zip(jobs, faces, masks):
+        swapped = color.convert(np.ascontiguousarray(swapped), swapper.color_encoding, plate_space)
+        out[i].append(SwappedFace(face.face_id, crop, face.landmarks, swapped, mask, plate_crop))
     return out
 
 
 def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, plate_space: str,
-                     swapper: FaceSwapper, color: ColorManager, options: str) -> ImageData:
+                     swapper: FaceSwapper, options: str,
+                     stats: dict[int, tuple[ColorStats, ColorStats]]) -> ImageData:
     image = frame.image
     if image is None:
         raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
                          "with facegraft media convert")
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
-    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, plate_space=plate_space,
-                                     crop_encoding=swapper.color_encoding, settings=settings, color=color,
-                                     frame_seed=settings.seed * 1_000_003 + frame.number) for s in faces) if p]
+    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings,
+                                     frame_seed=settings.seed * 1_000_003 + frame.number,
+                                     color_stats=stats.get(s.face_id)) for s in faces) if p]
     plate_channels = len(image.channels)
     layers = None if settings.outputs == "composite" else plate_channels
     out = np.zeros(image.pixels.shape[:2] + (plate_channels + (0 if layers is None else len(LAYERS)),), np.float32)

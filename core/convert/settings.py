@@ -18,7 +18,9 @@ class ConvertSettings:
     (sigma = feather / 2) or "distance" (linear ramp inwards over `feather` px).
     matte_smoothing: average the learned mask over this many frames each side (0 = off); the
     landmark hull is already steady through the alignments' smoothed landmarks.
-    color_match: method of `facegraft.core.post.color_transfer`, or "off".
+    color_match: method of `facegraft.core.post.color_transfer`, or "off". color_smoothing: average
+    the face and plate color statistics over this many frames each side (linear methods: avg, rct,
+    lct, mkl), which stops flicker.
     blend: "alpha" (matte over) or "poisson" (float Poisson solve inside the matte, then matte over).
     sharpen: unsharp-mask amount (0 = off). grain: "match" adds plate-matched grain to the face.
     outputs: "all" = composite + face/matte layers; "composite"; "layers" = the layers only.
@@ -32,6 +34,7 @@ class ConvertSettings:
     matte_smoothing: int = 0
     color_match: str = "rct"
     color_amount: float = 1.0
+    color_smoothing: int = 0
     blend: Blend = "alpha"
     sharpen: float = 0.0
     grain: Literal["match", "off"] = "off"
@@ -45,5 +48,8 @@ class ConvertSettings:
     def __post_init__(self) -> None:
         if self.color_match not in COLOR_METHODS:
             raise ValueError(f"color_match must be one of {COLOR_METHODS}, got {self.color_match!r}")
-        if self.feather < 0 or self.batch < 1 or self.matte_smoothing < 0 or not 0.0 <= self.color_amount <= 1.0:
-            raise ValueError("feather and matte_smoothing must be >= 0, batch >= 1 and color_amount in [0, 1]")
+        if min(self.feather, self.matte_smoothing, self.color_smoothing) < 0 or self.batch < 1 \
+                or not 0.0 <= self.color_amount <= 1.0:
+            raise ValueError("feather and smoothing must be >= 0, batch >= 1 and color_amount in [0, 1]")
+        if self.color_smoothing and self.color_match not in ("avg", "rct", "lct", "mkl"):
+            raise ValueError(f"color_smoothing works with the linear methods avg, rct, lct, mkl, not {self.color_match!r}")

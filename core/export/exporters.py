@@ -46,15 +46,15 @@ def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
 
 
 def export_onnx(model: LoadedModel, path: str | Path, *, opset: int = 18) -> Path:
-    """Export `HostSwap` at 1x3xSxS (batch dynamic) to ONNX atomically. Needs the onnx and
-    onnxscript packages. Raises: OutputError if the folder cannot be written."""
+    """Export `HostSwap` with a fixed 1x3xSxS input to ONNX atomically (needs the onnx and
+    onnxscript packages). Raises: OutputError if the folder cannot be written."""
     path = Path(path)
     s = model.config.resolution
     eager = host_module(model)
     example = torch.rand(1, 3, s, s)
     with atomic_write_path(path) as tmp, torch.no_grad():
         program = torch.onnx.export(eager, (example,), input_names=["rgb_linear"], output_names=["rgb_mask"],
-                                    opset_version=opset, dynamo=True, external_data=False)
+                                    opset_version=opset, dynamo=True, external_data=False, verbose=False)
         program.save(str(tmp))
     _sidecar(path, model, "onnx")
     return path

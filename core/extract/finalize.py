@@ -45,7 +45,9 @@ def assign_identities(alignments: Alignments, settings: IdentitySettings) -> dic
     if settings.reference is not None:
         chosen = match_reference(embeddings, np.array(settings.reference), max_distance=settings.reference_distance)
         return {n: ([] if c is None else [(0, alignments.faces(n)[c])]) for n, c in zip(frames, chosen)}
-    ids = cluster_identities(embeddings, max_distance=settings.cluster_distance)
+    boxes = [np.array([f.box for f in alignments.faces(n)]).reshape(-1, 4) for n in frames]
+    follows = [i > 0 and n == frames[i - 1] + 1 for i, n in enumerate(frames)]
+    ids = cluster_identities(embeddings, max_distance=settings.cluster_distance, boxes=boxes, follows=follows)
     return {n: list(zip(i, alignments.faces(n))) for n, i in zip(frames, ids)}
 
 

@@ -15,29 +15,53 @@ def distances(embeddings: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.linalg.norm(embeddings - np.asarray(reference, np.float64), axis=-1)
 
 
-def cluster_identities(frames: Sequence[np.ndarray], *, max_distance: float = 0.5) -> list[list[int]]:
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+def cluster_identities(frames: Sequence[np.ndarray], *, max_distance: float = 0.5,
+                       boxes: Sequence[np.ndarray] | None = None, follows: Sequence[bool] | None = None,
+                       link_distance: float = 0.6, link_iou: float = 0.5) -> list[list[int]]:
     """Give each face a face id, the same across frames for the same person.
 
-    Greedy online clustering: each identity keeps the running mean of its embeddings; the faces of
-    a frame are matched to identities by increasing distance (one face per identity per frame) if
-    closer than `max_distance`, else start a new identity. Ids count from 0 in order of appearance.
+    A face that overlaps (box IoU > `link_iou`) a face of the frame before (when `follows` says
+    the frames are consecutive) and whose embedding is within `link_distance` of it keeps that
+    face's id. Other faces go by greedy online clustering: each identity keeps the running mean
+    of its embeddings; faces are matched to identities by increasing distance (one face per
+    identity per frame) if closer than `max_distance`, else start a new identity. Ids count from
+    0 in order of appearance.
 
     Args:
         frames: per frame, (N_f, D) float embeddings of its faces (in the order they are stored).
-        max_distance: the largest distance joining a face to an identity.
+        max_distance: the largest distance joining a face to an identity's mean.
+        boxes: per frame, (N_f, 4) boxes (x0, y0, x1, y1) frame px, or None to cluster by
+            embeddings only. follows: per frame, whether it directly follows the previous one.
     Returns: per frame, a list of N_f face ids.
     """
     sums: list[np.ndarray] = []
     counts: list[int] = []
     result: list[list[int]] = []
-    for embeddings in frames:
-        embeddings = np.asarray(embeddings, np.float64).reshape(len(embeddings), -1) if len(embeddings) else \
-            np.empty((0, 0))
+    previous: tuple[np.ndarray, np.ndarray, list[int]] | None = None
+    for f, embeddings in enumerate(frames):
+        embeddings = np.asarray(embeddings, np.float64)
+        embeddings = embeddings.reshape(len(embeddings), -1) if embeddings.size else np.empty((0, 0))
         ids = [-1] * len(embeddings)
+        taken: set[int] = set()
+        if boxes is not None and previous is not None and (follows is None or follows[f]):
+            prev_boxes, prev_emb, prev_ids = previous
+            for i, (box, emb) in enumerate(zip(np.asarray(boxes[f]).reshape(-1, 4), embeddings)):
+                for j, (pbox, pemb) in enumerate(zip(prev_boxes, prev_emb)):
+                    if (prev_ids[j] not in taken and _iou(box, pbox) > link_iou
+                            and np.linalg.norm(emb - pemb) < link_distance):
+                        ids[i] = prev_ids[j]
+                        taken.add(prev_ids[j])
+                        break
         if len(embeddings) and sums:
             centroids = np.stack([s / c for s, c in zip(sums, counts)])
             d = np.linalg.norm(embeddings[:, None, :] - centroids[None, :, :], axis=-1)
-            taken: set[int] = set()
             for flat in np.argsort(d, axis=None, kind="stable"):
                 face, ident = divmod(int(flat), d.shape[1])
                 if d[face, ident] >= max_distance:
@@ -53,6 +77,8 @@ def cluster_identities(frames: Sequence[np.ndarray], *, max_distance: float = 0.
             sums[ident] = sums[ident] + embeddings[face]
             counts[ident] += 1
         result.append(ids)
+        if boxes is not None:
+            previous = (np.asarray(boxes[f]).reshape(-1, 4), embeddings, ids)
     return result
 
 

@@ -16,7 +16,6 @@ Convention: full-frame pixels, top-left origin, pixel i covers [i, i+1).
 from dataclasses import dataclass, field
 
 import cv2
-
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop

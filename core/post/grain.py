@@ -56,6 +56,17 @@ def _filter_response(size: float) -> tuple[float, float, float]:
     return norm, var, lag / var
 
 
+def _correlation(samples: np.ndarray) -> np.ndarray:
+    """(3, 3) Pearson correlation of (N, 3) samples; a channel without variance correlates with nothing."""
+    centred = samples - samples.mean(axis=0)
+    cov = centred.T @ centred
+    std = np.sqrt(np.diag(cov))
+    scale = np.where(std > 0, std, np.inf)
+    corr = cov / scale[:, None] / scale[None, :]
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
 def _residual(image: np.ndarray) -> np.ndarray:
     rgb = image[..., :3].astype(np.float32)
     return rgb - ndimage.gaussian_filter(rgb, sigma=(_RESIDUAL_SIGMA, _RESIDUAL_SIGMA, 0.0), mode="nearest")
@@ -94,9 +105,7 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
     size = float(np.interp(np.mean(rho), rho_table, _SIZES))  # rho rises with size
     factor = np.sqrt(_filter_response(round(size, 3))[1])
     sigma = sigma_r / factor
-    corr = np.corrcoef(np.stack([c[inside] for c in clipped]).astype(np.float64))
-    corr = np.nan_to_num(corr, nan=0.0)
-    np.fill_diagonal(corr, 1.0)
+    corr = _correlation(np.stack([c[inside] for c in clipped], axis=1).astype(np.float64))
     return GrainEstimate(sigma=tuple(float(s) for s in sigma), grain_size=size,
                          correlation=tuple(tuple(float(v) for v in row) for row in corr), pixels=count)
 

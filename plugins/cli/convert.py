@@ -18,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mask", choices=("learned", "landmarks", "product", "union"), default="product")
     parser.add_argument("--color-match", choices=COLOR_METHODS, default="rct")
     parser.add_argument("--color-amount", type=float, default=1.0, help="0 keeps the face's colors, 1 full match")
+    parser.add_argument("--color-smoothing", type=int, default=0,
+                        help="average color statistics over N frames each side (avg, rct, lct, mkl)")
     parser.add_argument("--blend", choices=("alpha", "poisson"), default="alpha")
     parser.add_argument("--erode", type=int, default=0, help="shrink the matte by PX plate pixels (negative grows)")
     parser.add_argument("--feather", type=float, default=6.0, help="soft edge width in plate pixels")
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     settings = ConvertSettings(
         mask=args.mask, erode=args.erode, feather=args.feather, feather_mode=args.feather_mode,
         matte_smoothing=args.matte_smoothing,
-        color_match=args.color_match, color_amount=args.color_amount, blend=args.blend, sharpen=args.sharpen,
+        color_match=args.color_match, color_amount=args.color_amount,
+        color_smoothing=args.color_smoothing, blend=args.blend, sharpen=args.sharpen,
         grain=args.grain, outputs=args.outputs, face_ids=tuple(args.face_id) if args.face_id else None,
         batch=args.batch, seed=args.seed, force=args.force)
     color = ColorManager.from_environment()

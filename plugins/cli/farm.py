@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import shlex
 from pathlib import Path
@@ -201,6 +202,8 @@ def run_submit(args: argparse.Namespace) -> int:
         return 0
     if args.dry_run:
         return 0
+    if not args.verbose:  # the cluster's own INFO lines would bury the result
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     report = run_job(job, job_dir, settings=DaskSettings(args.scheduler, args.workers, args.timeout))
     print(f"dask {report.scheduler}: {len(report.done)} chunks done, {len(report.failed)} failed")
     for key, error in sorted(report.failed.items()):

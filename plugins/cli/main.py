@@ -14,7 +14,7 @@ from facegraft.core import __version__
 from facegraft.core.errors import FacegraftError
 
 # Verb modules under facegraft.plugins.cli, in --help order.
-VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "convert", "train", "farm")
+VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "convert", "train", "export", "farm", "node", "install")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,7 +72,7 @@ def run_job(job: JobSpec, job_dir: str | Path, *, settings: DaskSettings,
         if settings.workers < 1:
             raise FarmError(f"--workers {settings.workers} is below 1")
         cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
-                               host=_LOCALHOST, scheduler_port=0, dashboard_address=None,
+                               host=_LOCALHOST, scheduler_port=0, dashboard_address=f"{_LOCALHOST}:0",
                                silence_logs=logging.ERROR)
         with cluster, Client(cluster) as client:
             return _run(client, job, Path(job_dir), settings, on_submitted)
@@ -103,11 +103,12 @@ def _run(client, job: JobSpec, job_dir: Path, settings: DaskSettings,
             by_layer[layer.name].append(future)
     if on_submitted is not None:
         on_submitted(client, futures)
-    result = wait(list(futures.values()), timeout=settings.timeout)
-    if result.not_done:
-        client.cancel(list(result.not_done))
-        raise FarmError(f"job {job.name}: {len(result.not_done)} chunks unfinished after {settings.timeout} s; "
-                        f"see `facegraft farm status {job_dir}`, then submit again to finish them")
+    try:
+        wait(list(futures.values()), timeout=settings.timeout)
+    except TimeoutError:
+        client.cancel(list(futures.values()))
+        raise FarmError(f"job {job.name}: unfinished after {settings.timeout} s; see `facegraft farm status "
+                        f"{job_dir}`, then submit again to finish the remaining chunks") from None
     done, failed = {}, {}
     for key, future in futures.items():
         if future.status == "finished":

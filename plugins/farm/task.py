@@ -10,6 +10,7 @@ frame is missing, so the farm retries the chunk; a retry skips the frames alread
 import ctypes
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -144,7 +145,7 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
     with log.open("a", encoding="utf-8") as stream:
         stream.write(f"=== facegraft farm task: {layer.name} {chunk.name} attempt {attempt} on "
                      f"{socket.gethostname()} pid {os.getpid()} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
-                     f"=== {' '.join(command)}\n")
+                     f"=== {shlex.join(command)}\n")
         stream.flush()
         code = _run_child(command, task_environment(job.settings, dict(os.environ if environ is None else environ)),
                           stream, cwd=layer.workdir)

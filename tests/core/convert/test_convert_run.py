@@ -114,3 +114,36 @@ def test_matte_smoothing_is_steadier_and_independent_of_chunking(exr_plate, tmp_
         return np.mean([np.abs(a - b).mean() for a, b in zip(mattes, mattes[1:])])
 
     assert matte_change("whole") < matte_change("raw")
+
+
+@pytest.mark.parametrize("options", [
+    {"color_match": "rct"}, {"color_match": "lct"}, {"color_match": "mkl"}, {"color_match": "avg"},
+    {"color_match": "histogram"}, {"color_match": "idt"}, {"color_match": "sot"},
+    {"blend": "poisson"}, {"grain": "match", "sharpen": 0.5}, {"erode": 3, "feather_mode": "distance"},
+    {"mask": "landmarks"}, {"mask": "union"}])
+def test_post_options_keep_untouched_pixels_and_move_the_face_toward_the_plate(exr_plate, tmp_path, color, options):
+    run(exr_plate, tmp_path / "p.####.exr", color, frames=[1001], outputs="all", **options)
+    run(exr_plate, tmp_path / "raw.####.exr", color, frames=[1001], outputs="all")
+    plate = read_image(str(exr_plate).replace("####", "1001")).pixels
+    out = read_image(tmp_path / "p.1001.exr")
+    raw = read_image(tmp_path / "raw.1001.exr").pixels
+    matte = out.pixels[..., out.channels.index("matte.A")]
+    assert np.array_equal(out.pixels[..., :3][matte == 0], plate[matte == 0])
+    assert np.isfinite(out.pixels).all()
+    if options.get("color_match"):
+        inside = matte > 0.9
+        moved = np.abs(out.pixels[..., :3][inside].mean(0) - plate[inside].mean(0)).sum()
+        unmatched = np.abs(raw[..., :3][inside].mean(0) - plate[inside].mean(0)).sum()
+        assert moved < 0.5 * unmatched
+
+
+def test_color_smoothing_steadies_the_match_and_ignores_chunking(exr_plate, tmp_path, color):
+    options = dict(color_match="rct", color_smoothing=2, outputs="composite")
+    run(exr_plate, tmp_path / "a.####.exr", color, frames=[1001, 1002, 1003, 1004], **options)
+    run(exr_plate, tmp_path / "b.####.exr", color, frames=[1001, 1002], **options)
+    run(exr_plate, tmp_path / "b.####.exr", color, frames=[1003, 1004], **options)
+    for frame in (1001, 1002, 1003, 1004):
+        assert np.array_equal(read_image(tmp_path / f"a.{frame}.exr").pixels,
+                              read_image(tmp_path / f"b.{frame}.exr").pixels)
+    with pytest.raises(ValueError, match="linear methods"):
+        ConvertSettings(color_match="sot", color_smoothing=1)

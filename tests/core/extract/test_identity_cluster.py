@@ -27,3 +27,14 @@ def test_match_reference_picks_the_closest_under_threshold():
     a, b, c = people(3)
     assert match_reference([np.array([b, a + 0.01]), np.array([b]), np.empty((0, 128))], a) == [1, None, None]
     assert match_reference([np.array([c])], c, max_distance=0.0) == [None]
+
+
+def test_an_overlapping_face_in_the_next_frame_keeps_its_id():
+    a, b = people(2)
+    mid = (a + b) / 2  # a noisy embedding, closer to neither mean than 0.5
+    box = np.array([[10.0, 10.0, 60.0, 60.0]])
+    frames = [np.array([a]), np.array([b]), np.array([mid])]
+    boxes = [box, box + 200, box + 200]
+    assert cluster_identities(frames, boxes=boxes, follows=[False, True, True]) == [[0], [1], [1]]
+    assert cluster_identities(frames, boxes=boxes, follows=[False, True, False])[2] != [1] or \
+        np.linalg.norm(mid - b) < 0.5

@@ -1,0 +1,75 @@
+"""`facegraft train` and `facegraft export` verbs: arguments → settings → library."""
+import argparse
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from facegraft.core.errors import OutputError
+from facegraft.core.models.files import load_model
+from facegraft.core.train.errors import TrainingError
+from facegraft.plugins.cli import export as export_verb
+from facegraft.plugins.cli import train as train_verb
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "core" / "train"))
+from faceset_builder import build_faceset  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def facesets(clips: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("cli_facesets")
+    build_faceset(clips / "d18.mp4", root / "a", count=14, step=5)
+    build_faceset(clips / "d0.mp4", root / "b", count=14, step=5)
+    return root / "a", root / "b"
+
+
+def _parse(module, argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-q", "--quiet", action="store_true")
+    module.register(parser.add_subparsers())
+    return parser.parse_args(argv)
+
+
+def _train(facesets, out: Path, *extra: str) -> int:
+    a, b = facesets
+    args = _parse(train_verb, ["-q", "train", "--a", str(a), "--b", str(b), "-o", str(out), *extra])
+    return args.func(args)
+
+
+def test_preset_quick_then_resume(facesets, tmp_path) -> None:
+    assert _train(facesets, tmp_path, "--preset", "quick", "--iterations", "2", "--batch", "4") == 0
+    model = load_model(tmp_path)
+    assert (model.config.architecture, model.config.resolution, model.config.encoder_width) == ("df", 64, 32)
+    assert model.training_state["iteration"] == 2
+    assert _train(facesets, tmp_path, "--preset", "quick", "--iterations", "3", "--batch", "4", "--resume") == 0
+    assert load_model(tmp_path).training_state["iteration"] == 3
+    with pytest.raises(TrainingError, match="architecture"):
+        _train(facesets, tmp_path, "--preset", "quick", "--iterations", "4", "--resume", "--layout", "liae")
+
+
+def test_explicit_options(facesets, tmp_path) -> None:
+    assert _train(facesets, tmp_path, "--layout", "liae", "--encoder-width", "8", "--decoder-width", "8",
+                  "--bottleneck-dims", "32", "--decoder-depth", "0", "--iterations", "1", "--batch", "2",
+                  "--seed", "3", "--workers", "0") == 0
+    config = load_model(tmp_path).config
+    assert (config.architecture, config.encoder_width, config.decoder_depth) == ("liae", 8, 0)
+
+
+def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
+    with pytest.raises(TrainingError, match="--iterations"):
+        _train(facesets, tmp_path)
+    with pytest.raises(TrainingError, match="resolution"):
+        _train(facesets, tmp_path, "--resolution", "70", "--iterations", "1")
+
+
+def test_export_verb(facesets, tmp_path) -> None:
+    _train(facesets, tmp_path / "m", "--encoder-width", "8", "--decoder-width", "8", "--bottleneck-dims", "32",
+           "--iterations", "1", "--batch", "2")
+    args = _parse(export_verb, ["-q", "export", str(tmp_path / "m"), "-o", str(tmp_path / "swap.pt")])
+    assert args.func(args) == 0
+    scripted = torch.jit.load(str(tmp_path / "swap.pt"))
+    assert scripted(torch.rand(1, 3, 64, 64)).shape == (1, 4, 64, 64)
+    args = _parse(export_verb, ["export", str(tmp_path / "m"), "-o", str(tmp_path / "swap.zip")])
+    with pytest.raises(OutputError, match=".pt"):
+        args.func(args)
