@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from facegraft.core.errors import MediaError
 from facegraft.nodes.schema import NodeSpec, ParameterError, Plane
 
-_MAIN = {"rgb": ("R", "G", "B"), "rgba": ("R", "G", "B", "A"), "alpha": ("A",)}
+_MAIN = ("rgb", "rgba", "alpha")
 _SUFFIXES = {"rgb": (("R", "red"), ("G", "green"), ("B", "blue")),
              "rgba": (("R", "red"), ("G", "green"), ("B", "blue"), ("A", "alpha")),
              "a": (("A", "alpha", "Y", "y"),)}
@@ -69,12 +69,21 @@ def resolve_channels(binding: Binding, plane: Plane, available: Sequence[str], *
         if missing:
             raise _missing(where, binding, missing, available)
         return wanted
-    if layer is not None and layer.lower() in _MAIN and plane.kind != "a":
-        prefix = ""
-    elif layer is not None and layer.lower() == "alpha":
-        return _pick(where, binding, ("A",), available)
+    if layer is not None and layer.lower() in _MAIN:
+        prefixes = ("", "rgba.")  # Nuke's main layer: R, G, B, A (or rgba.red ...)
     else:
-        prefix = "" if layer is None else layer + "."
+        prefixes = ("",) if layer is None else (layer + ".",)
+    last: MediaError | None = None
+    for prefix in prefixes:
+        try:
+            return _with_prefix(binding, plane, available, prefix, where=where)
+        except MediaError as error:
+            last = last or error
+    assert last is not None
+    raise last
+
+
+def _with_prefix(binding: Binding, plane: Plane, available: Sequence[str], prefix: str, *, where: str) -> tuple[str, ...]:
     options = _SUFFIXES[plane.kind]
     if plane.kind == "a":
         found = [prefix + s for s in options[0] if prefix + s in available]
@@ -91,13 +100,6 @@ def resolve_channels(binding: Binding, plane: Plane, available: Sequence[str], *
             raise _missing(where, binding, [prefix + names[0]], available)
         picked.append(hit)
     return tuple(picked)
-
-
-def _pick(where: str, binding: Binding, wanted: tuple[str, ...], available: Sequence[str]) -> tuple[str, ...]:
-    missing = [c for c in wanted if c not in available]
-    if missing:
-        raise _missing(where, binding, missing, available)
-    return wanted
 
 
 def _missing(where: str, binding: Binding, missing: Sequence[str], available: Sequence[str]) -> MediaError:

@@ -1,6 +1,7 @@
 """ColorMatch: recolor the face to the plate's statistics inside the matte, then matte it over the plate."""
 import numpy as np
 
+from facegraft.core.post.color_spaces import SPACES
 from facegraft.core.post.color_transfer import METHODS, color_transfer
 from facegraft.nodes.compose import matte_over
 from facegraft.nodes.schema import Choice, Float, Int, NodeSpec, Plane
@@ -12,7 +13,7 @@ SPEC = NodeSpec(
             Plane("matte", "a", help="the face matte; statistics come from inside it")),
     params=(Choice("method", METHODS, default="rct", help="statistic matched (rct: Reinhard mean/std)"),
             Float("amount", default=1.0, low=0.0, high=1.0, help="0 keeps the face's colors, 1 the full match"),
-            Choice("space", ("oklab", "oklab_rec709", "log", "linear"), default="oklab",
+            Choice("space", SPACES, default="oklab",
                    help="encoding the statistics are matched in"),
             Float("threshold", default=0.5, low=0.0, high=1.0, help="matte level of the measured pixels"),
             Int("seed", default=0, low=0, help="seed of the idt/sot random rotations")),

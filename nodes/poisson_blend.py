@@ -2,7 +2,7 @@
 import numpy as np
 
 from facegraft.nodes.compose import matte_over
-from facegraft.nodes.schema import Choice, NodeSpec, Plane
+from facegraft.nodes.schema import Choice, Float, NodeSpec, Plane
 
 SPEC = NodeSpec(
     name="PoissonBlend", version=1, category="Post",
@@ -10,14 +10,15 @@ SPEC = NodeSpec(
             Plane("plate", "rgb", help="the original plate"),
             Plane("matte", "a", help="region solved; its border takes the plate's values")),
     params=(Choice("mode", ("normal", "mixed"), default="normal",
-                   help="normal: the face's gradients; mixed: the stronger of face and plate gradients"),),
+                   help="normal: the face's gradients; mixed: the stronger of face and plate gradients"),
+            Float("threshold", default=0.5, low=0.0, high=1.0, help="matte level bounding the solved region")),
     passthrough="plate",
     help="Float Poisson blend of the face into the plate inside the matte; outside it the plate is untouched.")
 
 
-def process(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, mode: str) -> np.ndarray:
+def process(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, mode: str, threshold: float) -> np.ndarray:
     """(H, W, 3) float32 face and plate (scene-linear), (H, W) matte → (H, W, 3) composite."""
-    from facegraft.core.post.poisson import poisson_blend  # core/post/poisson.py (written by the post engineer)
+    from facegraft.core.post.poisson import poisson_blend  # sparse solver: imported when the node runs
 
-    blended = poisson_blend(face, plate, matte, mode=mode)
+    blended = poisson_blend(face, plate, matte, mode=mode, threshold=threshold)  # type: ignore[arg-type]
     return matte_over(blended, plate, matte)

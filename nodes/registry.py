@@ -29,7 +29,8 @@ class NodeEntry:
 
     def load(self) -> Callable[..., Any]:
         module, _, function = self.entry.partition(":")
-        return getattr(importlib.import_module(module), function)
+        process: Callable[..., Any] = getattr(importlib.import_module(module), function)
+        return process
 
 
 class NodeRegistry:

@@ -18,6 +18,8 @@ PlaneKind = Literal["rgb", "rgba", "a"]
 PLANE_CHANNELS: dict[str, int] = {"rgb": 3, "rgba": 4, "a": 1}
 MANIFEST_SCHEMA = "FacegraftNodeManifest"
 MANIFEST_VERSION = 1
+# `facegraft node run --progress lines` prints "facegraft-progress DONE TOTAL FRAME" lines that hosts read.
+PROGRESS_PREFIX = "facegraft-progress"
 
 
 class ParameterError(FacegraftError):
@@ -86,10 +88,10 @@ class Float(Param):
     def validate(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._error(f"expects a number, got {value!r}")
-        value = float(value)
-        if value != value or (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            raise self._error(f"{value} is outside {_number_range(self.low, self.high)}; pick a value in range")
-        return value
+        number = float(value)
+        if number != number or (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            raise self._error(f"{number} is outside {_number_range(self.low, self.high)}; pick a value in range")
+        return number
 
     def parse(self, text: str) -> float:
         try:

@@ -6,6 +6,7 @@ pixel's center (x + 0.5, y + 0.5). Landmarks from dlib are therefore quantised t
 The 68-point model was trained on iBUG 300-W, whose licence excludes commercial use.
 """
 from dataclasses import dataclass, field
+from typing import Any
 
 import dlib
 import numpy as np
@@ -45,7 +46,7 @@ class HogDetector:
     upsample: int = 0
     threshold: float = 0.0
     name: str = "hog"
-    _model: object = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._model = dlib.get_frontal_face_detector()
@@ -64,7 +65,7 @@ class MmodDetector:
 
     upsample: int = 0
     name: str = "mmod"
-    _model: object = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._model = dlib.cnn_face_detection_model_v1(str(dlib_model_path(DLIB_MMOD)))
@@ -80,7 +81,7 @@ class DlibLandmarks:
     """dlib's 68-point shape predictor (ensemble of regression trees, ~2 ms per face)."""
 
     name: str = "dlib68"
-    _model: object = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._model = dlib.shape_predictor(str(dlib_model_path(DLIB_68)))
@@ -102,7 +103,7 @@ class DlibIdentity:
     name: str = "dlib_resnet"
     dimensions: int = 128
     same_person_distance: float = 0.6
-    _model: object = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._model = dlib.face_recognition_model_v1(str(dlib_model_path(DLIB_FACE_RECOGNITION)))

@@ -9,6 +9,7 @@ FAN crops follow face-alignment: center the box, move it up 12 % of its height, 
 """
 import pickle
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import cv2
@@ -58,7 +59,7 @@ class FanLandmarks:
     model_dir: Path | None = None
     device: str = "cpu"
     name: str = "fan2d"
-    _net: object = field(default=None, init=False, repr=False)
+    _net: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         import torch
@@ -107,7 +108,7 @@ class SfdDetector:
     device: str = "cpu"
     threshold: float = 0.5
     name: str = "sfd"
-    _model: object = field(default=None, init=False, repr=False)
+    _model: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         path = torch_checkpoint(S3FD_FILE, model_dir=self.model_dir, what="face-alignment S3FD detector", url=S3FD_URL)

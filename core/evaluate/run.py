@@ -80,8 +80,19 @@ class Evaluation:
     contact: tuple[tuple[int, np.ndarray], ...] = field(default=(), repr=False)  # (frame, (h, 3w, 3) uint8 RGB)
 
     def to_json(self) -> dict:
-        return {"schema": "FacegraftEval", "version": 1, "summary": asdict(self.summary),
-                "frames": [asdict(f) for f in self.per_frame]}
+        """Plain JSON data (NaN, 'not measured', becomes null)."""
+        return _json_safe({"schema": "FacegraftEval", "version": 1, "summary": asdict(self.summary),
+                           "frames": [asdict(f) for f in self.per_frame]})
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, float):
+        return None if not np.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,8 @@ class _Measured:
 def evaluate_swap(swapped: Source, plate: Source, identity_a: np.ndarray, *, probe: FaceProbe, color: ColorManager,
                   alignments: Alignments | None = None, frames: Sequence[int] | None = None,
                   settings: EvalSettings = EvalSettings(),
-                  progress: Callable[[Iterator[int], int], Iterable[int]] = lambda it, n: it) -> Evaluation:
+                  progress: Callable[[Iterator[tuple[Frame, Frame]], int], Iterable[tuple[Frame, Frame]]] =
+                  lambda it, n: it) -> Evaluation:
     """Measure `swapped` against `plate` frame by frame (see the module docstring).
 
     Args:
@@ -106,6 +118,7 @@ def evaluate_swap(swapped: Source, plate: Source, identity_a: np.ndarray, *, pro
         probe: the backends. color: converts both to the detection encoding.
         alignments: the plate's alignments (choose the face; frames default to theirs).
         frames: frames to evaluate (default: those both sources have, within the alignments).
+        progress: wraps the (swapped, plate) frame pairs (e.g. a progress bar); gets their count.
     Returns: Evaluation. Raises: MediaError when the two sources differ in size or share no frame.
     """
     if (swapped.width, swapped.height) != (plate.width, plate.height):

@@ -5,6 +5,7 @@ export writes `<file>.json` beside it: model config, torch version, input/output
 Nuke releases load only TorchScript made by their own torch (Nuke 13: 1.6, Nuke 14: 1.12.1).
 """
 import json
+import warnings
 from pathlib import Path
 
 import torch
@@ -36,11 +37,13 @@ def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
     path = Path(path)
     s = model.config.resolution
     eager = host_module(model)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # TorchScript is deprecated in torch, but it is what Nuke's Inference node loads.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=r".*torch\.jit")
         traced = torch.jit.trace(eager.swap, torch.rand(1, 3, s, s), check_trace=False)
         scripted = torch.jit.script(HostSwap(traced, s).eval())
-    with atomic_write_path(path) as tmp:
-        torch.jit.save(scripted, str(tmp))
+        with atomic_write_path(path) as tmp:
+            torch.jit.save(scripted, str(tmp))
     _sidecar(path, model, "torchscript")
     return path
 

@@ -34,13 +34,14 @@ def write_faceset(source: Source, alignments: Alignments, out: str | Path, *, co
     wanted = [n for n in (alignments.frames if frames is None else frames)
               if alignments.faces(n) and (face_ids is None or any(f.face_id in face_ids for f in alignments.faces(n)))]
     for frame in progress(source.iter_frames(wanted), len(wanted)):
-        rgb = np.ascontiguousarray(frame.pixels[..., :3])
+        pixels = frame.pixels if frame.pixels.shape[2] >= 3 else np.repeat(frame.pixels[..., :1], 3, axis=2)
+        rgb = np.ascontiguousarray(pixels[..., :3])
         for face in alignments.faces(frame.number):
             if face_ids is not None and face.face_id not in face_ids:
                 continue
             crop = face.crop(size=header.size, face_type=header.face_type)
-            pixels = crop.cut(rgb)
-            encoded = np.clip(color.convert(pixels, frame.colorspace, SRGB_ENCODED), 0.0, 1.0)
+            cut = crop.cut(rgb)
+            encoded = np.clip(color.convert(cut, frame.colorspace, SRGB_ENCODED), 0.0, 1.0)
             points = crop.to_crop(face.landmarks)
             writer.add(crop=encoded, mask=masker(encoded, points), source=header.source, frame=frame.number,
                        face_id=face.face_id, frame_to_crop=crop.frame_to_crop, landmarks=points)

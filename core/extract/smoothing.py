@@ -41,8 +41,8 @@ SMOOTHING_PRESETS = MappingProxyType({
 })
 
 
-def _alpha(cutoff: np.ndarray | float) -> np.ndarray | float:
-    tau = 1.0 / (2.0 * np.pi * cutoff)
+def _alpha(cutoff: np.ndarray | float) -> np.ndarray:
+    tau = 1.0 / (2.0 * np.pi * np.asarray(cutoff, np.float64))
     return 1.0 / (1.0 + tau)  # sampling period: one frame
 
 

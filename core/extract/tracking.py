@@ -158,7 +158,8 @@ class FaceTracker:
             if overlap < self.settings.box_deadband:  # the face moved: re-seed from where it is now
                 track.box = new_box
                 pts = self.landmarks(image, new_box[None])[0]
-            faces.append(RawFace(tuple(float(v) for v in track.box), track.score, pts, track.embedding, False))
+            x0, y0, x1, y1 = (float(v) for v in track.box)
+            faces.append(RawFace((x0, y0, x1, y1), track.score, pts, track.embedding, False))
         return faces
 
     def _confirm(self, image: np.ndarray, box: np.ndarray) -> bool:

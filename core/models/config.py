@@ -22,6 +22,7 @@ class ModelConfig:
 
     Attributes:
         architecture: registered layout name ("df", "liae").
+        architecture_version: revision of that layout's tensor names and shapes (1).
         resolution: crop size S in pixels, 64..512, a multiple of 16.
         encoder_width: channels of the first encoder stage (doubles per stage, 4 stages).
         bottleneck_dims: width of the dense code.
@@ -33,6 +34,7 @@ class ModelConfig:
     """
 
     architecture: str
+    architecture_version: int = 1
     resolution: int = 64
     encoder_width: int = 32
     bottleneck_dims: int = 256

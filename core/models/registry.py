@@ -62,6 +62,17 @@ def list_architectures() -> tuple[str, ...]:
     return ARCHITECTURES.names()
 
 
+SUPPORTED_VERSIONS = {"df": (1,), "liae": (1,)}
+
+
 def create_model(config: "ModelConfig", *, registry: Registry = ARCHITECTURES) -> Any:
-    """Build the untrained network for `config` (a `SwapNetwork`, float32, CPU, train mode)."""
-    return registry.get(config.architecture)(config)
+    """Build the untrained network for `config` (a `SwapNetwork`, float32, CPU, train mode).
+
+    Raises: ModelMismatchError for an unknown architecture or an unsupported architecture_version.
+    """
+    constructor = registry.get(config.architecture)
+    supported = SUPPORTED_VERSIONS.get(config.architecture, (config.architecture_version,))
+    if config.architecture_version not in supported:
+        raise ModelMismatchError(f"{config.architecture} version {config.architecture_version} is not supported by "
+                                 f"this facegraft (supports {supported}); update facegraft")
+    return constructor(config)

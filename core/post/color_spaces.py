@@ -48,7 +48,7 @@ def encode(rgb: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.nda
     Raises: ValueError for an unknown space.
     """
     check_space(space)
-    x = np.asarray(rgb, dtype=dtype)
+    x: np.ndarray = np.asarray(rgb, dtype=dtype)
     if space == "linear":
         return x.copy()
     if space == "log":
@@ -60,10 +60,28 @@ def encode(rgb: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.nda
 def decode(values: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.ndarray:
     """`space` `(..., 3)` → scene-linear working RGB in `dtype`; inverse of `encode` to float rounding."""
     check_space(space)
-    y = np.asarray(values, dtype=dtype)
+    y: np.ndarray = np.asarray(values, dtype=dtype)
     if space == "linear":
         return y.copy()
     if space == "log":
         return np.sinh(y) * y.dtype.type(_LOG_SCALE)
     lms = y @ _LAB_TO_LMS.T.astype(dtype)
     return (lms * lms * lms) @ _M1_INV[space].T.astype(dtype)
+
+
+def affine_in_space(rgb: np.ndarray, matrix: np.ndarray, offset: np.ndarray, space: Space, *,
+                    dtype: type = np.float32) -> np.ndarray:
+    """`decode(encode(rgb) @ matrix.T + offset)` with the linear steps fused (one pass fewer per side).
+
+    Args: rgb (N, 3) scene-linear working RGB; matrix (3, 3) and offset (3,) act in `space`.
+    Returns: (N, 3) scene-linear working RGB in `dtype`.
+    """
+    check_space(space)
+    if space in ("linear", "log"):
+        return decode(encode(rgb, space, dtype=dtype) @ matrix.T.astype(dtype) + offset.astype(dtype), space,
+                      dtype=dtype)
+    # Lab = c @ L.T with c = cbrt(lms); (c @ L.T) @ A.T + o = c @ (L.T A.T) + o; back: lms' = (.. @ Linv.T)^3
+    fused = (_LAB_TO_LMS @ matrix @ _LMS_TO_LAB).T.astype(dtype)
+    shift: np.ndarray = (offset @ _LAB_TO_LMS.T).astype(dtype)
+    c = np.cbrt(np.asarray(rgb, dtype=dtype) @ _M1[space].T.astype(dtype)) @ fused + shift
+    return (c * c * c) @ _M1_INV[space].T.astype(dtype)

@@ -15,8 +15,8 @@ from facegraft.core.post.color_spaces import Space, check_space, encode
 class ColorStats:
     """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space`."""
 
-    mean: tuple[float, float, float]
-    cov: tuple[tuple[float, float, float], ...]
+    mean: tuple[float, ...]
+    cov: tuple[tuple[float, ...], ...]
     space: str
 
     @property
@@ -33,7 +33,8 @@ class ColorStats:
                           cov=tuple(tuple(float(v) for v in row) for row in cov), space=space)
 
 
-def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float, name: str) -> tuple[np.ndarray, np.ndarray]:
+def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float,
+                   name: str) -> tuple[np.ndarray, np.ndarray]:
     """RGB of the pixels with `matte > threshold` (float32 (N, 3)) and their weights (float64 (N,)).
 
     Raises: ValueError if no pixel is selected.

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from facegraft.core.checks import check_image, check_matte
-from facegraft.core.post.color_spaces import Space, check_space, decode, encode
+from facegraft.core.post.color_spaces import Space, affine_in_space, check_space, decode, encode
 from facegraft.core.post.color_stats import (ColorStats, masked_samples, quantile_map, weighted_mean_cov,
                                              weighted_quantiles)
 
@@ -80,25 +80,26 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
         return out
     face_s, face_w = masked_samples(face, matte, threshold=threshold, name="face")
     plate_s, plate_w = masked_samples(plate, matte, threshold=threshold, name="plate")
-    where = (matte > 0) if apply_to == "matte" else np.ones(matte.shape, dtype=bool)
-    face_rgb = face[..., :3][where]
-    pixels = encode(face_rgb, space, dtype=np.float32)
+    where = matte > 0
+    face_rgb = face[..., :3][where] if apply_to == "matte" else face[..., :3].reshape(-1, 3)
     if method in LINEAR_METHODS:
         src = face_stats or ColorStats.from_arrays(*weighted_mean_cov(encode(face_s, space), face_w), space)
         dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(encode(plate_s, space), plate_w), space)
         matrix = _linear_matrix(method, src.cov_array, dst.cov_array)
-        offset = (dst.mean_array - src.mean_array @ matrix.T).astype(np.float32)
-        mapped = pixels @ matrix.T.astype(np.float32) + offset
-    elif method == "histogram":
-        mapped = _match_axes(pixels, encode(face_s, space), face_w, encode(plate_s, space), plate_w, np.eye(3))
+        offset = dst.mean_array - src.mean_array @ matrix.T
+        rgb = affine_in_space(face_rgb, matrix, offset, space)
     else:
-        rng = np.random.default_rng(seed)
-        fs, fw = _subsample(encode(face_s, space), face_w, rng)
-        ps, pw = _subsample(encode(plate_s, space), plate_w, rng)
-        bases = 1 if method == "idt" else 4
-        steps = iterations if iterations is not None else (10 if method == "idt" else 8)
-        mapped = _iterative(pixels, fs, fw, ps, pw, rng, steps=steps, bases=bases)
-    rgb = decode(mapped, space, dtype=np.float32)
+        pixels = encode(face_rgb, space, dtype=np.float32)
+        if method == "histogram":
+            mapped = _match_axes(pixels, encode(face_s, space), face_w, encode(plate_s, space), plate_w, np.eye(3))
+        else:
+            rng = np.random.default_rng(seed)
+            fs, fw = _subsample(encode(face_s, space), face_w, rng)
+            ps, pw = _subsample(encode(plate_s, space), plate_w, rng)
+            bases = 1 if method == "idt" else 4
+            steps = iterations if iterations is not None else (10 if method == "idt" else 8)
+            mapped = _iterative(pixels, fs, fw, ps, pw, rng, steps=steps, bases=bases)
+        rgb = decode(mapped, space, dtype=np.float32)
     if amount != 1:
         rgb = face_rgb + np.float32(amount) * (rgb - face_rgb)
     if apply_to == "image":

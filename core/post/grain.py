@@ -12,8 +12,6 @@ factors are computed numerically from the discrete filters, so a synthetic grain
 `add_grain` is measured back without bias (up to the image content left in the residual).
 """
 from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
 from scipy import ndimage
 
@@ -29,7 +27,7 @@ class GrainEstimate:
     sigma in pixels of the grain's spatial correlation; 0 = white), `correlation` (3, 3) between
     channels, and `pixels` used."""
 
-    sigma: tuple[float, float, float]
+    sigma: tuple[float, ...]
     grain_size: float
     correlation: tuple[tuple[float, ...], ...]
     pixels: int
@@ -41,7 +39,6 @@ def _blur(x: np.ndarray, size: float) -> np.ndarray:
     return ndimage.gaussian_filter(x, sigma=(size, size, 0.0)[: x.ndim], mode="wrap", truncate=4.0)
 
 
-@lru_cache(maxsize=64)
 def _filter_response(size: float) -> tuple[float, float, float]:
     """For unit-variance grain of `size`: (norm of the grain filter, residual variance, residual lag-1 rho)."""
     n = 65
@@ -54,6 +51,15 @@ def _filter_response(size: float) -> tuple[float, float, float]:
     var = float((residual**2).sum())
     lag = float((residual[:, 1:] * residual[:, :-1]).sum() + (residual[1:] * residual[:-1]).sum()) / 2
     return norm, var, lag / var
+
+
+def _rho_table() -> np.ndarray:
+    table = np.array([_filter_response(float(s))[2] for s in _SIZES])
+    table.flags.writeable = False
+    return table
+
+
+_RHO = _rho_table()  # read-only: lag-1 correlation of the residual for each grain size in _SIZES
 
 
 def _correlation(samples: np.ndarray) -> np.ndarray:
@@ -101,9 +107,8 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
         num = (r[:, :-1] * r[:, 1:])[right].sum() + (r[:-1] * r[1:])[down].sum()
         den = (r[:, :-1] ** 2)[right].sum() + (r[:-1] ** 2)[down].sum()
         rho.append(num / den if den > 0 else 0.0)
-    rho_table = np.array([_filter_response(float(s))[2] for s in _SIZES])
-    size = float(np.interp(np.mean(rho), rho_table, _SIZES))  # rho rises with size
-    factor = np.sqrt(_filter_response(round(size, 3))[1])
+    size = float(np.interp(np.mean(rho), _RHO, _SIZES))  # rho rises with size
+    factor = np.sqrt(_filter_response(size)[1])
     sigma = sigma_r / factor
     corr = _correlation(np.stack([c[inside] for c in clipped], axis=1).astype(np.float64))
     return GrainEstimate(sigma=tuple(float(s) for s in sigma), grain_size=size,
@@ -133,7 +138,7 @@ def make_grain(shape: tuple[int, int], *, sigma: tuple[float, float, float], gra
         raise ValueError(f"correlation must be positive semi-definite, got {corr.tolist()}") from exc
     rng = np.random.default_rng(seed)
     white = rng.standard_normal((shape[0], shape[1], 3), dtype=np.float32)
-    grain = _blur(white, float(grain_size)) / np.float32(_filter_response(round(float(grain_size), 3))[0])
+    grain = _blur(white, float(grain_size)) / np.float32(_filter_response(float(grain_size))[0])
     mix = (chol * sig[:, None]).astype(np.float32)  # row c: how channel c mixes the 3 unit noises
     return grain @ mix.T
 

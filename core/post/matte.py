@@ -14,6 +14,19 @@ from facegraft.core.checks import check_matte
 _CROSS = ndimage.generate_binary_structure(2, 1)
 
 
+def bounding_box(mask: np.ndarray, *, margin: int) -> tuple[slice, slice] | None:
+    """Row and column slices of the True pixels of a 2-D bool `mask`, grown by `margin` and clipped to
+    the array; None when nothing is True. Ops whose effect reaches at most `margin` pixels run on this
+    box only, so their cost follows the face, not the frame."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    h, w = mask.shape
+    return (slice(max(int(rows[0]) - margin, 0), min(int(rows[-1]) + 1 + margin, h)),
+            slice(max(int(cols[0]) - margin, 0), min(int(cols[-1]) + 1 + margin, w)))
+
+
 def grow_matte(matte: np.ndarray, *, pixels: int) -> np.ndarray:
     """Dilate (`pixels` > 0) or erode (`pixels` < 0) a soft matte by `abs(pixels)` pixels.
 
@@ -31,16 +44,19 @@ def grow_matte(matte: np.ndarray, *, pixels: int) -> np.ndarray:
     if not isinstance(pixels, (int, np.integer)) or isinstance(pixels, bool):
         raise TypeError(f"pixels must be an int, got {type(pixels).__name__}")
     steps = abs(int(pixels))
-    if steps == 0:
+    box = bounding_box(matte > 0, margin=steps + 1)  # zeros around the box stay zero (exact)
+    if steps == 0 or box is None:
         return matte.copy()
     filt = ndimage.maximum_filter if pixels > 0 else ndimage.minimum_filter
-    out = matte
+    part = matte[box]
     for i in range(steps):
         if i % 2 == 0:
-            out = filt(out, size=3, mode="nearest")
+            part = filt(part, size=3, mode="nearest")
         else:
-            out = filt(out, footprint=_CROSS, mode="nearest")
-    return np.ascontiguousarray(out, dtype=np.float32)
+            part = filt(part, footprint=_CROSS, mode="nearest")
+    out = np.zeros_like(matte)
+    out[box] = part
+    return out
 
 
 def feather_gaussian(matte: np.ndarray, *, sigma: float) -> np.ndarray:
@@ -55,10 +71,13 @@ def feather_gaussian(matte: np.ndarray, *, sigma: float) -> np.ndarray:
     check_matte(matte)
     if not sigma >= 0:
         raise ValueError(f"sigma must be >= 0 pixels, got {sigma}")
-    if sigma == 0:
+    box = bounding_box(matte > 0, margin=int(4.0 * sigma + 0.5) + 1)  # the kernel's reach (exact)
+    if sigma == 0 or box is None:
         return matte.copy()
-    out = ndimage.gaussian_filter(matte, sigma=float(sigma), mode="nearest", truncate=4.0)
-    return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+    out = np.zeros_like(matte)
+    part = ndimage.gaussian_filter(matte[box], sigma=float(sigma), mode="nearest", truncate=4.0)
+    out[box] = np.clip(part, 0.0, 1.0)
+    return out
 
 
 def feather_distance(matte: np.ndarray, *, pixels: float, threshold: float = 0.5) -> np.ndarray:
@@ -79,9 +98,14 @@ def feather_distance(matte: np.ndarray, *, pixels: float, threshold: float = 0.5
     if not pixels > 0:
         raise ValueError(f"pixels must be > 0, got {pixels}")
     inside = matte > threshold
-    distance = ndimage.distance_transform_edt(inside)
-    ramp = np.clip((distance - 0.5) / float(pixels), 0.0, 1.0)
-    return np.minimum(matte, ramp.astype(np.float32)) * inside
+    out = np.zeros_like(matte)
+    box = bounding_box(inside, margin=1)  # the ring of outside pixels holds the nearest ones (exact)
+    if box is None:
+        return out
+    distance = ndimage.distance_transform_edt(inside[box])
+    ramp = np.clip((distance - 0.5) / float(pixels), 0.0, 1.0).astype(np.float32)
+    out[box] = np.minimum(matte[box], ramp) * inside[box]
+    return out
 
 
 def combine_mattes(mattes: Sequence[np.ndarray], *, mode: Literal["product", "max", "min"] = "product") -> np.ndarray:

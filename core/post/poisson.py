@@ -17,17 +17,17 @@ face region. Only the bounding box of Ω (+1 px) is touched, so cost follows the
 from typing import Literal
 
 import numpy as np
-import pyamg
 import scipy.sparse as sp
 
 from facegraft.core.checks import check_image, check_matte
+from facegraft.core.post.matte import bounding_box
 
 _STEPS = ((0, 1), (0, -1), (1, 0), (-1, 0))
 
 
 def poisson_blend(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *,
                   mode: Literal["normal", "mixed"] = "normal", region: np.ndarray | None = None,
-                  threshold: float = 0.5, tol: float = 1e-8) -> np.ndarray:
+                  threshold: float = 0.5, tol: float = 1e-6) -> np.ndarray:
     """Blend `face` into `plate` by solving the Poisson equation over the matte's region.
 
     Convention: `face`, `plate` and `matte` are pixel-aligned (same frame or same crop); neighbours
@@ -61,19 +61,11 @@ def poisson_blend(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *,
     out = plate.copy()
     if not region.any():
         return out
-    box = _bounding_box(region, margin=1)
+    box = bounding_box(region, margin=1)
     solved = _solve_box(face[box][..., :3], plate[box][..., :3], region[box], mode=mode, tol=tol)
     inside = region[box]
     out[box][..., :3][inside] = solved
     return out
-
-
-def _bounding_box(region: np.ndarray, *, margin: int) -> tuple[slice, slice]:
-    rows = np.flatnonzero(region.any(axis=1))
-    cols = np.flatnonzero(region.any(axis=0))
-    h, w = region.shape
-    return (slice(max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, h)),
-            slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, w)))
 
 
 def _guidance(face: np.ndarray, plate: np.ndarray, p: tuple, q: tuple, mode: str) -> np.ndarray:
@@ -118,6 +110,8 @@ def _solve_box(face: np.ndarray, plate: np.ndarray, inside: np.ndarray, *, mode:
     matrix = sp.csr_matrix((values, (rows_all, cols_all)), shape=(n, n))
     if n < 64:
         return np.linalg.solve(matrix.toarray(), rhs).astype(np.float32)
+    import pyamg  # ~0.1 s to import: only when a blend runs
+
     solver = pyamg.ruge_stuben_solver(matrix)
     start = face[ys, xs].astype(np.float64) if mode == "normal" else plate[ys, xs].astype(np.float64)
     result = np.empty((n, 3), dtype=np.float32)

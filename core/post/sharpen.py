@@ -3,6 +3,7 @@ import numpy as np
 from scipy import ndimage
 
 from facegraft.core.checks import check_image, check_matte
+from facegraft.core.post.matte import bounding_box
 
 
 def unsharp_mask(face: np.ndarray, *, amount: float = 0.5, radius: float = 1.0,
@@ -27,12 +28,18 @@ def unsharp_mask(face: np.ndarray, *, amount: float = 0.5, radius: float = 1.0,
     if not radius > 0:
         raise ValueError(f"radius must be > 0 pixels, got {radius}")
     out = face.copy()
-    if amount == 0:
+    box = (slice(None), slice(None)) if matte is None else bounding_box(matte > 0, margin=0)
+    if amount == 0 or box is None:
         return out
-    rgb = face[..., :3]
+    reach = int(4.0 * radius + 0.5) + 1
+    h, w = face.shape[:2]
+    rows, cols = box
+    outer = (slice(max((rows.start or 0) - reach, 0), min((rows.stop or h) + reach, h)),
+             slice(max((cols.start or 0) - reach, 0), min((cols.stop or w) + reach, w)))
+    rgb = face[outer][..., :3]  # what the matte's pixels see through the kernel; exact there
     blurred = ndimage.gaussian_filter(rgb, sigma=(float(radius), float(radius), 0.0), mode="nearest")
     detail = (rgb - blurred) * np.float32(amount)
     if matte is not None:
-        detail *= matte[..., None]
-    out[..., :3] += detail
+        detail *= matte[outer][..., None]
+    out[outer][..., :3] += detail
     return out

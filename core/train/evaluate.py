@@ -16,7 +16,9 @@ def _rgb(planes: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 @torch.no_grad()
 def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: torch.Tensor) -> dict[str, float]:
-    """SSIM and PSNR (dB, peak 1) of A→A and B→B reconstructions of held-out planes (N, 6, S, S)."""
+    """Face-region SSIM and PSNR (dB, peak 1) of A→A and B→B reconstructions of held-out planes
+    (N, 6, S, S). Both images are multiplied by the face mask (as the training loss sees them);
+    PSNR uses the mask-weighted mean squared error."""
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
@@ -24,10 +26,11 @@ def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: to
     fa, _, fb, _ = network(a, b)
     network.train(was_training)
     out = {}
-    for side, x, y in (("a", fa.float(), a), ("b", fb.float(), b)):
-        mse = ((x - y) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
-        out[f"ssim_{side}"] = float(ssim_map(x, y).mean())
-        out[f"psnr_{side}"] = float((10 * torch.log10(1.0 / mse)).mean())
+    for side, x, y, planes in (("a", fa.float(), a, holdout_a), ("b", fb.float(), b, holdout_b)):
+        m = planes[:, 3:4].float().to(device)
+        mse = (((x - y) ** 2) * m).sum(dim=(1, 2, 3)) / (m.sum(dim=(1, 2, 3)) * 3).clamp_min(1e-6)
+        out[f"ssim_{side}"] = float(ssim_map(x * m, y * m).mean())
+        out[f"psnr_{side}"] = float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())
     return out
 
 

@@ -5,6 +5,7 @@ preview grid `previews/preview.png` (rows of A, A→A, B, B→B, B→A on held-o
 `preview_every` iterations, `training/history.*` + `training/loss.png` every `log_every`.
 """
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
             load_face_data(faceset_b, holdout=settings.holdout, name="B"))
 
 
-def build(model_config: ModelConfig, settings: TrainSettings, device: torch.device,
+def build(model_config: ModelConfig, settings: TrainSettings, device: torch.device, *,
           channels_last: bool) -> tuple[SwapNetwork, torch.optim.Optimizer]:
     """The network (seeded init, on `device`) and its AdamW optimiser."""
     torch.manual_seed(settings.seed)
@@ -150,7 +151,7 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
         raise TrainingError("--device cuda asked for, but torch sees no CUDA device; use --device cpu")
     distributed.start(dist, device)
     channels_last = settings.channels_last if settings.channels_last is not None else device.type == "cuda"
-    network, optimizer = build(model_config, settings, device, channels_last)
+    network, optimizer = build(model_config, settings, device, channels_last=channels_last)
     start, elapsed_before = _resume(folder, model_config, network, optimizer, resume)
     model = distributed.wrap(network, dist, device)
     watch = _Watch(folder, settings, start, dist.is_main, show_progress)
@@ -187,7 +188,7 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
 
 def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Optimizer, data_a: FaceData,
          data_b: FaceData, settings: TrainSettings, dist: DistContext, device: torch.device, channels_last: bool,
-         state: dict[str, int], watch: _Watch, save: "callable", t0: float) -> str:
+         state: dict[str, int], watch: _Watch, save: Callable[[], None], t0: float) -> str:
     """Iterate until a stop condition; returns "iterations" or "minutes"."""
     bf16 = settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported()
     limit_s = settings.minutes * 60 if settings.minutes is not None else None

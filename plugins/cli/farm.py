@@ -70,7 +70,7 @@ def _add_submit_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     parser.add_argument("--threads", type=int, default=d(None), help="CPU threads per task (OMP, torch, OIIO)")
     parser.add_argument("--gpu", default=d(None), help="CUDA_VISIBLE_DEVICES for tasks, e.g. 0 or '' for none")
     parser.add_argument("--executable", default=d(None),
-                        help="how farm hosts start facegraft (default: this Python -m facegraft.plugins.cli.main)")
+                        help="how farm hosts start facegraft (default: this Python -m facegraft.plugins.farm.launch)")
     parser.add_argument("--timeout", type=float, default=d(None), help="Dask: seconds to wait for the job")
 
 

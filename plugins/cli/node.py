@@ -13,8 +13,7 @@ import json
 import sys
 
 from facegraft.core import __version__
-
-PROGRESS_PREFIX = "facegraft-progress"
+from facegraft.nodes.schema import PROGRESS_PREFIX
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -50,9 +50,9 @@ def _model_config(args: argparse.Namespace, base: ModelConfig | None, face_type:
     given = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
     if args.layout is not None:
         given["architecture"] = args.layout
-    if base is None:
-        base = ModelConfig(given.get("architecture", "df"), resolution=given.get("resolution", size))
     try:
+        if base is None:
+            base = ModelConfig(given.get("architecture", "df"), resolution=given.get("resolution", size))
         return dataclasses.replace(base, face_type=face_type, **given)
     except ValueError as exc:
         raise TrainingError(f"invalid model option: {exc}") from None

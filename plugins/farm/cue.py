@@ -40,6 +40,11 @@ def build_outline(job: JobSpec, job_dir: str | Path, *, show: str | None = None,
     Raises: FarmError when opencue-pyoutline is not installed.
     """
     outline, shell = _pyoutline()
+    with _no_current_outline(outline):
+        return _build_outline(outline, shell, job, job_dir, show, shot)
+
+
+def _build_outline(outline, shell, job: JobSpec, job_dir: str | Path, show: str | None, shot: str | None):
     ol = outline.Outline(job.name, show=show or os.environ.get("SHOW") or None,
                          shot=shot or os.environ.get("SHOT") or None, user=getpass.getuser())
     layers = {}
@@ -105,6 +110,18 @@ def _pyoutline():
         raise FarmError(f"--engine opencue needs opencue-pyoutline and packaging ({exc}); "
                         "pip install opencue-pyoutline packaging") from None
     return outline, shell
+
+
+@contextlib.contextmanager
+def _no_current_outline(outline) -> Iterator[None]:
+    """pyoutline adds each new layer to a process-wide "current" outline (set by load_outline);
+    build ours with none set, so layers go only where we add them."""
+    before = outline.Outline.current
+    outline.Outline.current = None
+    try:
+        yield
+    finally:
+        outline.Outline.current = before
 
 
 @contextlib.contextmanager

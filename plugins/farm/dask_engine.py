@@ -87,7 +87,7 @@ def run_job(job: JobSpec, job_dir: str | Path, *, settings: DaskSettings,
 
 def _run(client, job: JobSpec, job_dir: Path, settings: DaskSettings,
          on_submitted: Callable[[object, dict[str, object]], None] | None) -> DaskReport:
-    from distributed import wait
+    from distributed import as_completed
 
     futures: dict[str, object] = {}
     by_layer: dict[str, list[object]] = {}
@@ -103,16 +103,16 @@ def _run(client, job: JobSpec, job_dir: Path, settings: DaskSettings,
             by_layer[layer.name].append(future)
     if on_submitted is not None:
         on_submitted(client, futures)
+    done, failed = {}, {}
     try:
-        wait(list(futures.values()), timeout=settings.timeout)
+        for future in as_completed(list(futures.values()), timeout=settings.timeout):
+            if future.status == "finished":
+                done[future.key] = future.result()
+            else:
+                failed[future.key] = f"{type(future.exception()).__name__}: {future.exception()}"
+            future.release()  # a finished chunk is on disk: never recompute it when its worker dies
     except TimeoutError:
         client.cancel(list(futures.values()))
         raise FarmError(f"job {job.name}: unfinished after {settings.timeout} s; see `facegraft farm status "
                         f"{job_dir}`, then submit again to finish the remaining chunks") from None
-    done, failed = {}, {}
-    for key, future in futures.items():
-        if future.status == "finished":
-            done[key] = future.result()
-        else:
-            failed[key] = f"{type(future.exception()).__name__}: {future.exception()}"
     return DaskReport(done, failed, client.scheduler.address)

@@ -28,8 +28,8 @@ class FarmError(FacegraftError):
 
 
 def default_executable() -> tuple[str, ...]:
-    """How a farm host starts facegraft: this interpreter running the CLI module (a shared venv path)."""
-    return (sys.executable, "-m", "facegraft.plugins.cli.main")
+    """How a farm host starts facegraft: this interpreter (a shared venv path) running `farm.launch`."""
+    return (sys.executable, "-m", "facegraft.plugins.farm.launch")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class LayerSpec:
     workdir: str = "."
 
     def chunks(self) -> list[Chunk]:
-        """The chunks of this layer; a layer without frames is one chunk named `all` (frame 0)."""
+        """The chunks of this layer; a layer without frames is one chunk, named `0`."""
         return split_chunks(self.frames, size=self.chunk) if self.frames else [Chunk((0,))]
 
 

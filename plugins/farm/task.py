@@ -138,6 +138,7 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
     attempt = _previous_attempts(summary_file) + 1
     command = chunk_command(job, layer, chunk)
     skipped = output_frames(layer, frames) if layer.outputs else []
+    removed = remove_stale_temporaries(layer, frames)
     started = time.time()
     base = dict(_summary_base(layer, chunk, frames, attempt, started, command, log))
     _write_summary(summary_file, ChunkSummary(**base, state="running", exit_code=None, frames_done=[],
@@ -146,6 +147,9 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
         stream.write(f"=== facegraft farm task: {layer.name} {chunk.name} attempt {attempt} on "
                      f"{socket.gethostname()} pid {os.getpid()} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
                      f"=== {shlex.join(command)}\n")
+        if removed:
+            stream.write(f"=== removed {len(removed)} temporary files of a killed run: "
+                         f"{', '.join(p.name for p in removed)}\n")
         stream.flush()
         code = _run_child(command, task_environment(job.settings, dict(os.environ if environ is None else environ)),
                           stream, cwd=layer.workdir)
@@ -162,6 +166,35 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
                            seconds=round(finished - started, 3))
     _write_summary(summary_file, summary)
     return summary
+
+
+def remove_stale_temporaries(layer: LayerSpec, frames: list[int]) -> list[Path]:
+    """Delete `.NAME.tmp-PID.ext` files (core.media.atomic) of `frames` left by a killed run.
+
+    Only files whose writer process is gone are removed; returns them.
+    """
+    if layer.outputs is None:
+        return []
+    pattern = SequencePattern.parse(layer.outputs)
+    removed = []
+    for frame in frames:
+        final = pattern.path(frame)
+        for tmp in final.parent.glob(f".{final.stem}.tmp-*{final.suffix}"):
+            pid = tmp.name[len(f".{final.stem}.tmp-"):-len(final.suffix) or None]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_summary(path: Path) -> dict | None:

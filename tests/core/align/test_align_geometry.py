@@ -102,3 +102,15 @@ def test_cut_and_construction_errors():
         FaceCrop.from_landmarks(face_in_frame(), size=64, face_type="torso")
     with pytest.raises(ValueError):
         FaceCrop.from_matrix(np.zeros((2, 3)), size=64, face_type="full")
+
+
+def test_paste_matrix_warps_the_crop_back_onto_the_frame():
+    import cv2
+
+    rng = np.random.default_rng(3)
+    frame = cv2.GaussianBlur(rng.random((240, 320, 3), dtype=np.float32), (0, 0), 3)
+    crop = FaceCrop.from_landmarks(face_in_frame(angle=0.1, scale=60, tx=160, ty=120), size=256, face_type="full")
+    back = cv2.warpAffine(crop.cut(frame), crop.paste_matrix(), (320, 240), flags=cv2.INTER_LINEAR)
+    inside = crop.to_frame(np.array([[64.0, 64.0], [192.0, 192.0]])).astype(int)
+    (x0, y0), (x1, y1) = inside.min(0), inside.max(0)
+    np.testing.assert_allclose(back[y0:y1, x0:x1], frame[y0:y1, x0:x1], atol=0.02)

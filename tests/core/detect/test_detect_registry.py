@@ -36,3 +36,9 @@ def test_detection_image_encodes_scene_linear_for_display():
     assert 100 < img[1, 1, 0] < 140 and img[0, 0, 0] == 255
     srgb = np.full((2, 2, 4), 0.5, np.float32)
     assert detection_image(srgb, colorspace=SRGB_ENCODED, color=color)[0, 0, 0] == 128
+
+
+def test_detection_image_of_grey_pixels():
+    grey = np.full((3, 5, 1), 0.5, np.float32)
+    img = detection_image(grey, colorspace=SRGB_ENCODED, color=ColorManager())
+    assert img.shape == (3, 5, 3) and np.all(img == 128)

@@ -156,3 +156,8 @@ def test_own_registry_instance() -> None:
         registry.get("nope")
     with pytest.raises(ValueError, match="already registered"):
         registry.register("toy")(lambda c: c)
+
+
+def test_unsupported_architecture_version_refused() -> None:
+    with pytest.raises(ModelMismatchError, match="version 2"):
+        create_model(ModelConfig("df", architecture_version=2, **TINY))

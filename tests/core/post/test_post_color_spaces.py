@@ -89,3 +89,19 @@ def test_quantile_map_extends_without_clamping():
     np.testing.assert_allclose(y, [9.0, 11.0, 14.0])
     q = weighted_quantiles(np.array([3.0, 1.0, 2.0]), np.ones(3), np.array([0.0, 0.5, 1.0]))
     np.testing.assert_allclose(q, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("space", SPACES)
+def test_fused_affine_equals_encode_affine_decode(space):
+    from facegraft.core.post.color_spaces import affine_in_space
+
+    rng = np.random.default_rng(3)
+    rgb = rng.uniform(-0.05, 3.0, (500, 3))
+    matrix = np.eye(3) + 0.1 * rng.standard_normal((3, 3))
+    offset = 0.05 * rng.standard_normal(3)
+    expect = decode(encode(rgb, space) @ matrix.T + offset, space)
+    got = affine_in_space(rgb, matrix, offset, space, dtype=np.float64)
+    np.testing.assert_allclose(got, expect, rtol=1e-10, atol=1e-12)
+    got32 = affine_in_space(rgb.astype(np.float32), matrix, offset, space)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, expect, rtol=1e-4, atol=1e-5)

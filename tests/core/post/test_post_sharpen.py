@@ -39,3 +39,13 @@ def test_errors():
         unsharp_mask(step()[..., :2])
     with pytest.raises(ValueError):
         unsharp_mask(step(), matte=np.ones((8, 8), np.float32))
+
+
+def test_matte_box_restriction_is_exact():
+    rng = np.random.default_rng(0)
+    img = (rng.random((64, 80, 3)) * 3).astype(np.float32)
+    matte = np.zeros((64, 80), np.float32)
+    matte[40:60, 5:30] = 0.8
+    full = unsharp_mask(img, amount=0.7, radius=1.5)
+    expect = img + (full - img) * matte[..., None]
+    np.testing.assert_allclose(unsharp_mask(img, amount=0.7, radius=1.5, matte=matte), expect, atol=1e-5)

@@ -143,3 +143,15 @@ def test_mismatched_face_sets(faceset_a, faceset_b, tmp_path) -> None:
         _train(faceset_a, dataclasses.replace(faceset_b, size=128), tmp_path, iterations=1)
     with pytest.raises(ModelMismatchError, match="128px"):
         _train(faceset_a, faceset_b, tmp_path, iterations=1, config=dataclasses.replace(TINY, resolution=128))
+
+
+def test_holdout_quality_improves_with_training(faceset_a, faceset_b, tmp_path) -> None:
+    from facegraft.core.train.data import load_face_data
+    from facegraft.core.train.evaluate import holdout_quality
+    a, b = load_face_data(faceset_a, holdout=4, name="A"), load_face_data(faceset_b, holdout=4, name="B")
+    untrained = loop.build(TINY, FAST, torch.device("cpu"), channels_last=False)[0]
+    before = holdout_quality(untrained, a.holdout, b.holdout)
+    after = holdout_quality(_train(faceset_a, faceset_b, tmp_path, iterations=30, batch_size=8).network,
+                            a.holdout, b.holdout)
+    assert set(before) == {"ssim_a", "psnr_a", "ssim_b", "psnr_b"}
+    assert after["psnr_a"] > before["psnr_a"] and after["psnr_b"] > before["psnr_b"]

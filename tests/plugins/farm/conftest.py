@@ -22,3 +22,18 @@ def plate_dir(tmp_path_factory: pytest.TempPathFactory, clips: Path) -> Path:
 @pytest.fixture
 def plate(plate_dir: Path) -> str:
     return str(plate_dir / "plate.####.exr")
+
+
+@pytest.fixture
+def convert_job(plate: str):
+    """Factory: a one-layer job running `media convert` of the plate into OUT/conv.####.exr."""
+    from facegraft.plugins.farm.job import FarmSettings, JobSpec, LayerSpec
+
+    def make(out: Path, *, frames=PLATE_FRAMES, chunk: int = 10, name: str = "conv", executable=None,
+             extra: tuple[str, ...] = ("--to-colorspace", "sRGB Encoded Rec.709 (sRGB)"), **settings) -> JobSpec:
+        pattern = str(out / "conv.####.exr")
+        layer = LayerSpec("convert", ("media", "convert", plate, pattern, *extra), tuple(frames), chunk, pattern)
+        job = JobSpec(name, (layer,), FarmSettings(**settings))
+        return job if executable is None else JobSpec(name, (layer,), job.settings, tuple(executable))
+
+    return make

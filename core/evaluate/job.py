@@ -1,0 +1,49 @@
+"""One evaluation job over files: identity A from its footage, the per-frame pass, the model's
+held-out reconstruction, and the report folder (what `facegraft eval` and `swap` run)."""
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from facegraft.core.alignments.format import Alignments
+from facegraft.core.color import ColorManager
+from facegraft.core.evaluate.identity import FaceProbe, identity_of
+from facegraft.core.evaluate.run import EvalSettings, Evaluation, evaluate_swap
+from facegraft.core.media.source import Source
+
+
+def default_probe() -> FaceProbe:
+    """dlib HOG detector, 68-point predictor and 128-D identity ResNet (offline)."""
+    from facegraft.core.detect.registry import default_registry
+    from facegraft.core.extract.pipeline import ExtractModels
+
+    registry = default_registry()
+    return FaceProbe(ExtractModels(registry.detector("hog"), registry.landmarks("dlib68"),
+                                   registry.identity("dlib_resnet")))
+
+
+def evaluate_files(*, swapped: Source, plate: Source, source_a: str | Path, probe: FaceProbe, color: ColorManager,
+                   alignments: Alignments | None = None, frames: Sequence[int] | None = None,
+                   model: str | Path | None = None, settings: EvalSettings = EvalSettings(),
+                   report: str | Path | None = None, source_face_id: int | None = None,
+                   progress: Callable[[Iterator, int], Iterable] = lambda it, n: it) -> Evaluation:
+    """Evaluate `swapped` against `plate` with identity A taken from `source_a` (alignments, face
+    set, clip or image; `source_face_id` picks one identity of A's alignments); add held-out SSIM/PSNR
+    when `model` is given; write the report to `report`.
+
+    Raises: NoFaceError when A shows no face; MediaError/AlignmentsError/ModelMismatchError for bad
+        inputs; OutputError when the report cannot be written.
+    """
+    identity_a = identity_of(source_a, probe=probe, color=color, face_id=source_face_id)
+    evaluation = evaluate_swap(swapped, plate, identity_a, probe=probe, color=color, alignments=alignments,
+                               frames=frames, settings=settings, progress=progress)
+    if model is not None:
+        from facegraft.core.evaluate.reconstruction import reconstruction_quality
+
+        quality = reconstruction_quality(model)
+        evaluation = dataclasses.replace(
+            evaluation, summary=dataclasses.replace(evaluation.summary, reconstruction=quality))
+    if report is not None:
+        from facegraft.core.evaluate.report import write_report
+
+        write_report(evaluation, report)
+    return evaluation

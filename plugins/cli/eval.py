@@ -1,0 +1,55 @@
+"""`facegraft eval --swapped OUT --source A --target B`: how good is a swap, in numbers."""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="measure a swap: identity, expression/pose kept, flicker; optional HTML report",
+        description="Measure a swapped sequence against its plate: dlib identity distance to A and to B, "
+                    "68-landmark error and head-pose difference, landmark jitter and flicker, and held-out "
+                    "SSIM/PSNR when given the model.")
+    parser.add_argument("--swapped", required=True, metavar="OUT", help="the converted sequence, e.g. out/swap.####.exr")
+    parser.add_argument("--source", required=True, metavar="A",
+                        help="identity A: its alignments (.json), face set folder, clip or image")
+    parser.add_argument("--target", required=True, metavar="B", help="the original plate (sequence or clip)")
+    parser.add_argument("--alignments", help="the plate's alignments (picks the face; default: the largest face)")
+    parser.add_argument("--model", help="model folder: also measure reconstruction on its held-out faces")
+    parser.add_argument("--frames", metavar="RANGE", help="frames to evaluate (default: all shared)")
+    parser.add_argument("--face-id", type=int, help="with --alignments: the face id to follow")
+    parser.add_argument("--colorspace", help="the plate's color space, if its files do not say")
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
+    parser.add_argument("--report", metavar="DIR", type=Path, help="write report.html, plots and a contact sheet here")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from facegraft.core.alignments.format import load_alignments
+    from facegraft.core.color import ColorManager
+    from facegraft.core.evaluate.report import summary_lines
+    from facegraft.core.evaluate.run import EvalSettings
+    from facegraft.core.media.sequence import parse_frame_range
+    from facegraft.core.media.source import open_source
+    from facegraft.core.evaluate.job import default_probe, evaluate_files
+    from facegraft.plugins.cli.progress import progress
+
+    quiet = bool(getattr(args, "quiet", False))
+    color = ColorManager.from_environment()
+    evaluation = evaluate_files(
+        swapped=open_source(args.swapped), plate=open_source(args.target, colorspace=args.colorspace),
+        source_a=args.source, probe=default_probe(), color=color,
+        alignments=load_alignments(args.alignments) if args.alignments else None,
+        frames=parse_frame_range(args.frames) if args.frames else None, model=args.model,
+        settings=EvalSettings(face_id=args.face_id), report=args.report,
+        progress=lambda it, n: progress(it, total=n, unit="frame", desc="eval", quiet=quiet))
+    if args.json:
+        print(json.dumps(evaluation.to_json(), indent=1))
+    elif not quiet:
+        width = max(len(k) for k, _ in summary_lines(evaluation.summary))
+        for key, value in summary_lines(evaluation.summary):
+            print(f"{key.ljust(width)}  {value}")
+    if args.report and not quiet:
+        print(f"report: {args.report / 'report.html'}", file=sys.stderr)
+    return 0

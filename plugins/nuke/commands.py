@@ -1,0 +1,108 @@
+"""Command lines the Nuke toolset runs, and what it reads back (no `nuke` import).
+
+Nuke renders each input of a facegraft Group to `<work>/<plane>.####.exr`, runs
+`facegraft node run` on the frame range in a subprocess, and reads `<work>/out.####.exr` back.
+Tools that load torch run outside Nuke's process (library clashes), always through the command.
+"""
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from facegraft.core.errors import FacegraftError
+from facegraft.nodes.schema import PROGRESS_PREFIX, NodeSpec
+
+CONFIG_NAME = "config.json"
+
+
+class HostError(FacegraftError):
+    """The `facegraft` command is missing, fails, or is another version than the toolset's."""
+
+
+def load_command(toolset: Path) -> list[str]:
+    """The `facegraft` argv prefix recorded by `facegraft install nuke` (default: `facegraft` on PATH)."""
+    config = toolset / CONFIG_NAME
+    if not config.is_file():
+        return ["facegraft"]
+    return list(json.loads(config.read_text(encoding="utf-8"))["facegraft"])
+
+
+def work_paths(work: Path, spec: NodeSpec) -> tuple[dict[str, str], str]:
+    """Input patterns per plane and the output pattern, under the node's work folder."""
+    return {p.name: str(work / f"{p.name}.####.exr") for p in spec.inputs}, str(work / "out.####.exr")
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def node_run_args(spec: NodeSpec, inputs: Mapping[str, str], layers: Mapping[str, str | None], output: str,
+                  first: int, last: int, params: Mapping[str, Any]) -> list[str]:
+    """`node run NAME --input ... --output ... --frames A-B --set ...` (without the command prefix)."""
+    args = ["node", "run", spec.name]
+    for plane in spec.inputs:
+        layer = layers.get(plane.name)
+        args += ["--input", f"{plane.name}={inputs[plane.name]}" + (f":{layer}" if layer else "")]
+    args += ["--output", output, "--frames", f"{first}-{last}"]
+    for name, value in params.items():
+        if value != spec.param(name).default:
+            args += ["--set", f"{name}={format_value(value)}"]
+    return args
+
+
+def process_argv(command: Sequence[str], run_args: Sequence[str]) -> list[str]:
+    """The full argv of a local run, with machine-readable progress."""
+    return [*command, *run_args, "--progress", "lines"]
+
+
+def farm_argv(command: Sequence[str], run_args: Sequence[str], *, engine: str) -> list[str]:
+    """`facegraft farm submit --engine ENGINE -- node run ...` (the farm splits --frames into chunks)."""
+    return [*command, "farm", "submit", "--engine", engine, "--", *run_args]
+
+
+def list_argv(command: Sequence[str]) -> list[str]:
+    return [*command, "node", "list", "--json"]
+
+
+def check_node_list(text: str, spec: NodeSpec, *, command: Sequence[str]) -> None:
+    """Compare `facegraft node list --json` with the toolset's spec. Raises HostError saying what to update."""
+    shown = shlex.join(command)
+    try:
+        listed = {n["name"]: n for n in json.loads(text)["nodes"]}
+    except (ValueError, KeyError, TypeError):
+        raise HostError(f"{shown}: unexpected output from 'node list --json'; is this the facegraft command?") from None
+    if spec.name not in listed:
+        raise HostError(f"{shown} has no node {spec.name}; update facegraft or reinstall the toolset")
+    if listed[spec.name]["version"] != spec.version:
+        raise HostError(f"{shown} has {spec.name} v{listed[spec.name]['version']}, this toolset expects "
+                        f"v{spec.version}; run 'facegraft install nuke' with the facegraft you use")
+
+
+def missing_command(command: Sequence[str]) -> HostError:
+    return HostError(f"{shlex.join(command)}: facegraft command not found; install facegraft and run "
+                     "'facegraft install nuke' again (it records the command's path)")
+
+
+def parse_progress(line: str) -> tuple[int, int, int] | None:
+    """(done, total, frame) from a `facegraft-progress DONE TOTAL FRAME` line, else None."""
+    parts = line.split()
+    if len(parts) != 4 or parts[0] != PROGRESS_PREFIX:
+        return None
+    try:
+        return int(parts[1]), int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+
+
+def error_line(stderr: str) -> str:
+    """The one-line `facegraft: error: ...` message of a failed run (else its last line)."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("facegraft: error:"):
+            return line[len("facegraft: error:"):].strip()
+    return lines[-1] if lines else "no output"

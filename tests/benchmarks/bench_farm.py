@@ -1,0 +1,140 @@
+"""Farm throughput: a 200-frame convert on a local Dask cluster (2 worker processes) vs the same
+convert in one process, in one run; and the time lost when one worker is killed mid-job.
+
+The plate is EXR frames made from a real clip (d10.mp4). The command is a template, so the
+face convert can be plugged in later (`{plate}` and `{out}` are filled in, `--frames` is added):
+
+    python tests/benchmarks/bench_farm.py [--quick] [--frames 200] [--chunk 20] [--json out.json]
+        [--command "convert {plate} --alignments A --model M -o {out}"]
+
+--quick: 256x256 crops instead of the clip's 512x512. Wall-clock seconds of one run each
+(the job is minutes long, so no repeats); the Dask rows include starting and closing the cluster.
+"""
+import argparse
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from facegraft.core.media.image_io import new_image, write_image
+from facegraft.core.media.video import read_video
+from facegraft.plugins.farm.dask_engine import DaskSettings, run_job
+from facegraft.plugins.farm.job import FarmSettings, JobSpec, LayerSpec, default_executable, write_job
+from facegraft.plugins.farm.record import claim_outputs
+from facegraft.plugins.farm.status import job_status
+from facegraft.plugins.farm.task import read_summary
+
+from benchlib import machine, print_table, write_json
+
+CLIP = Path(__file__).resolve().parents[2].parent / "shared/data/faces/KwaiVGI__LivePortrait/assets/examples/driving/d10.mp4"
+DEFAULT_COMMAND = "media convert {plate} {out} --to-colorspace 'sRGB Encoded Rec.709 (sRGB)'"
+
+
+def make_plate(folder: Path, frames: int, size: int) -> str:
+    for number, pixels in read_video(CLIP, frames=range(1, frames + 1)):
+        write_image(folder / f"plate.{1000 + number}.exr", new_image(pixels[:size, :size].copy(), ("R", "G", "B"),
+                                                                      pixel_type="half"))
+    return str(folder / "plate.####.exr")
+
+
+def one_process(command: list[str], frame_range: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([*default_executable(), "-q", *command, "--frames", frame_range], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def watch_and_kill(job_dir: Path, stop: threading.Event, killed: list, after_done: int) -> None:
+    """SIGKILL the worker of a running chunk once `after_done` chunks are done (the worker restarts)."""
+    while not stop.is_set():
+        summaries = [s for s in map(read_summary, (job_dir / "summaries").rglob("[!.]*.json")) if s]
+        if sum(s["state"] == "done" for s in summaries) >= after_done:
+            running = [s for s in summaries if s["state"] == "running"]
+            if running:
+                os.kill(running[0]["pid"], signal.SIGKILL)
+                killed.append((running[0]["chunk"], time.time() - running[0]["started"]))
+                return
+        time.sleep(0.01)
+
+
+def on_dask(job: JobSpec, job_dir: Path, *, kill: bool) -> tuple[float, float, list]:
+    from distributed import LocalCluster
+
+    claim_outputs(job)
+    write_job(job, job_dir)
+    killed: list = []
+    stop = threading.Event()
+    start = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
+                      dashboard_address="127.0.0.1:0") as cluster:
+        started = time.perf_counter()
+        watcher = threading.Thread(target=watch_and_kill, args=(job_dir, stop, killed, 3), daemon=True)
+        report = run_job(job, job_dir, settings=DaskSettings(cluster.scheduler_address, timeout=3600),
+                         on_submitted=(lambda client, futures: watcher.start()) if kill else None)
+        job_seconds = time.perf_counter() - started
+        stop.set()
+    total = time.perf_counter() - start
+    if report.failed or not job_status(job_dir).complete:
+        raise SystemExit(f"farm run incomplete: {report.failed}")
+    return total, job_seconds, killed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--chunk", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=None, help="thread limit per farm task")
+    parser.add_argument("--command", default=DEFAULT_COMMAND, help="facegraft command template ({plate}, {out})")
+    parser.add_argument("--quick", action="store_true", help="256x256 frames instead of 512x512")
+    parser.add_argument("--json", help="also write results here")
+    args = parser.parse_args()
+    size = 256 if args.quick else 512
+    frame_range = f"1001-{1000 + args.frames}"
+    results = {"frames": args.frames, "size": size, "chunk": args.chunk, "command": args.command}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "plate").mkdir()
+        plate = make_plate(tmp / "plate", args.frames, size)
+
+        def command(out: Path) -> list[str]:
+            return [a.format(plate=plate, out=out / "conv.####.exr") for a in shlex.split(args.command)]
+
+        def job(name: str, chunk: int = args.chunk) -> JobSpec:
+            out = tmp / name
+            layer = LayerSpec("convert", tuple(command(out)), tuple(range(1001, 1001 + args.frames)), chunk,
+                              str(out / "conv.####.exr"))
+            return JobSpec(name, (layer,), FarmSettings(threads=args.threads, retries=2))
+
+        single = one_process(command(tmp / "single"), frame_range)
+        dask_total, dask_job, _ = on_dask(job("dask"), tmp / "dask_job", kill=False)
+        half = -(-args.frames // 2)
+        _, big_job, _ = on_dask(job("big", half), tmp / "big_job", kill=False)
+        kill_total, kill_job, killed = on_dask(job("killed"), tmp / "killed_job", kill=True)
+        summaries = [read_summary(p) for p in (tmp / "dask_job/summaries").rglob("[!.]*.json")]
+        task_seconds = sorted(s["seconds"] for s in summaries)
+    results.update(one_process_s=single, dask_total_s=dask_total, dask_job_s=dask_job, killed_total_s=kill_total,
+                   killed_job_s=kill_job, killed_chunks=killed, one_chunk_per_worker_job_s=big_job, time_lost_s=kill_job - dask_job,
+                   median_task_s=task_seconds[len(task_seconds) // 2])
+    n = args.frames
+    rows = [("one process (baseline)", single, n / single, 1.0),
+            ("dask 2 workers, incl. cluster start", dask_total, n / dask_total, single / dask_total),
+            ("dask 2 workers, job only", dask_job, n / dask_job, single / dask_job),
+            (f"dask 2 workers, job only, chunks of {half}", big_job, n / big_job, single / big_job),
+            ("dask, 1 worker killed mid-job", kill_job, n / kill_job, single / kill_job)]
+    print_table(f"farm: {n} frames {size}x{size} half EXR, chunks of {args.chunk}, `{args.command.split('{')[0].strip()}`",
+                ("run", "seconds", "frames/s", "speed-up"), [(r, s, f, f"{x:.2f}x") for r, s, f, x in rows])
+    for chunk, seconds in killed:
+        print(f"\nworker killed {seconds:.1f} s into chunk {chunk} (that work is redone); job wall time "
+              f"{kill_job - dask_job:+.1f} s vs the run without a kill")
+    print(f"median task {results['median_task_s']:.1f} s for {args.chunk} frames (each task starts a facegraft process)")
+    write_json(args.json, "farm", results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
