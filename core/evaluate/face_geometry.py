@@ -86,7 +86,7 @@ def _euler_degrees(rotation: np.ndarray) -> np.ndarray:
         roll = np.arctan2(rotation[1, 0], rotation[0, 0])
     else:
         pitch, yaw, roll = np.arctan2(-rotation[1, 2], rotation[1, 1]), np.arctan2(-rotation[2, 0], sy), 0.0
-    angles = np.degrees([yaw, -pitch, roll])
+    angles = np.degrees([-yaw, -pitch, roll])
     return (angles + 180.0) % 360.0 - 180.0
 
 

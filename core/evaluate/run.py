@@ -202,7 +202,8 @@ def _with_previous(m: _Measured, prev: _Measured) -> FrameEval:
     plate_change = frame_change(prev.plate_img / 255.0, m.plate_img / 255.0, matte)
     jitter = float("nan")
     if m.swap_pts is not None and prev.swap_pts is not None:
-        jitter = float(landmark_jitter(np.stack([prev.swap_pts, m.swap_pts]), np.stack([prev.plate_pts, m.plate_pts]))[0])
+        jitter = float(landmark_jitter(np.stack([prev.swap_pts, m.swap_pts]),
+                                       np.stack([prev.plate_pts, m.plate_pts]))[0])
     flicker = float(flicker_ratio(np.array([swap_change]), np.array([plate_change]))[0])
     return FrameEval(**{**asdict(row), "jitter": jitter, "swap_change": swap_change, "plate_change": plate_change,
                         "flicker": flicker if np.isfinite(swap_change) else float("nan"),

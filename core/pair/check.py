@@ -110,7 +110,10 @@ def _measures(samples: FaceSamples) -> dict[str, np.ndarray]:
 
 
 def _ranges(m: dict[str, np.ndarray]) -> Ranges:
-    return Ranges(*(tuple(float(f(np.nan_to_num(m[k]))) for f in (np.min, np.max)) for k in ("yaw", "pitch", "mouth", "eyes")))
+    def span(values: np.ndarray) -> tuple[float, float]:
+        return float(np.nanmin(values)), float(np.nanmax(values))
+
+    return Ranges(span(m["yaw"]), span(m["pitch"]), span(m["mouth"]), span(m["eyes"]))
 
 
 def mean_shape(landmarks: np.ndarray) -> np.ndarray:
@@ -139,7 +142,8 @@ def check_pair(a: FaceSamples, b: FaceSamples, *, settings: PairSettings = PairS
 
 def _why_uncovered(ma: dict[str, np.ndarray], one: dict[str, float], s: PairSettings) -> str:
     reasons = []
-    close = (np.abs(ma["yaw"] - one["yaw"]) <= s.pose_tolerance) & (np.abs(ma["pitch"] - one["pitch"]) <= s.pose_tolerance)
+    close = ((np.abs(ma["yaw"] - one["yaw"]) <= s.pose_tolerance)
+             & (np.abs(ma["pitch"] - one["pitch"]) <= s.pose_tolerance))
     if not close.any():
         reasons.append(f"head pose yaw {one['yaw']:+.0f}° pitch {one['pitch']:+.0f}° never shown by A")
     if one["mouth"] > np.nanmax(ma["mouth"]) + s.mouth_margin:

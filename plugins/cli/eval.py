@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Measure a swapped sequence against its plate: dlib identity distance to A and to B, "
                     "68-landmark error and head-pose difference, landmark jitter and flicker, and held-out "
                     "SSIM/PSNR when given the model.")
-    parser.add_argument("--swapped", required=True, metavar="OUT", help="the converted sequence, e.g. out/swap.####.exr")
+    parser.add_argument("--swapped", required=True, metavar="OUT",
+                        help="the converted sequence, e.g. out/swap.####.exr")
     parser.add_argument("--source", required=True, metavar="A",
                         help="identity A: its alignments (.json), face set folder, clip or image")
     parser.add_argument("--target", required=True, metavar="B", help="the original plate (sequence or clip)")

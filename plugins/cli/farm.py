@@ -2,6 +2,7 @@
 
     facegraft farm submit media convert IN OUT --frames 1001-1100 --engine dask --chunk 10
     facegraft farm submit --engine deadline --dry-run -- convert PLATE --alignments A --model M -o OUT
+    facegraft farm submit-shot PLATE --alignments A --model M -o OUT --engine deadline
     facegraft farm status JOB_DIR
 
 Farm options may come before the verb or after its arguments; after a `--` everything is the
@@ -26,6 +27,7 @@ from facegraft.plugins.farm.dask_engine import DaskSettings, run_job
 from facegraft.plugins.farm.job import (ENGINES, FarmError, FarmSettings, JobSpec, LayerSpec, default_executable,
                                         validate_job, write_job)
 from facegraft.plugins.farm.record import claim_outputs
+from facegraft.plugins.farm.shot import ShotSettings, shot_layers
 from facegraft.plugins.farm.status import job_status, status_report
 from facegraft.plugins.farm.task import run_chunk
 
@@ -42,6 +44,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     submit.add_argument("command", nargs=argparse.REMAINDER, metavar="VERB ...",
                         help="the facegraft command, e.g. media convert IN OUT --frames 1001-1100")
     submit.set_defaults(func=run_submit)
+    shot = verbs.add_parser("submit-shot", help="extract → merge → convert of one plate as one job",
+                            description="Submit a whole shot: extract in chunks (one alignments shard each), "
+                                        "merge the shards, then convert in chunks.")
+    shot.add_argument("plate", metavar="PLATE", help="plate sequence, e.g. shot.####.exr")
+    shot.add_argument("--alignments", required=True, help="merged alignments file to write (.json)")
+    shot.add_argument("--model", required=True, help="model folder (facegraft train)")
+    shot.add_argument("-o", "--output", required=True, help="output pattern, e.g. out/shot_swap.####.exr")
+    shot.add_argument("--frames", help="frame range (default: every frame of the plate)")
+    shot.add_argument("--extract-chunk", type=int, default=20, help="frames per extract task (default 20)")
+    shot.add_argument("--extract-args", default="", help="more extract options, quoted, e.g. '--detector hog'")
+    shot.add_argument("--convert-args", default="", help="more convert options, quoted, e.g. '--blend poisson'")
+    _add_submit_options(shot, defaults=True)
+    shot.set_defaults(func=run_submit_shot)
     task = verbs.add_parser("task", help="run one chunk of a submitted job (what the farm runs)")
     task.add_argument("job_dir", metavar="JOB_DIR")
     task.add_argument("--layer", required=True, help="layer name in the job")
@@ -100,7 +115,7 @@ def split_submit_arguments(args: argparse.Namespace) -> tuple[argparse.Namespace
     return merged, verb
 
 
-def parse_verb(verb: list[str]) -> argparse.Namespace:
+def parse_verb(verb: list[str], *, need_frames: bool = True) -> argparse.Namespace:
     """The verb's arguments as the facegraft command reads them. Raises: FarmError with argparse's message."""
     from facegraft.plugins.cli.main import build_parser
 
@@ -113,7 +128,7 @@ def parse_verb(verb: list[str]) -> argparse.Namespace:
             raise FarmError(f"farm submit: {shlex.join(verb)}: {last}") from None
     if verb[0] == "farm":
         raise FarmError("farm submit: the command to run cannot itself be a farm verb")
-    if not hasattr(namespace, "frames"):
+    if need_frames and not hasattr(namespace, "frames"):
         raise FarmError(f"farm submit: `{' '.join(verb[:2])}` takes no --frames, so it cannot be split into chunks")
     if getattr(namespace, "start_frame", None) is not None:
         raise FarmError("farm submit: --start-frame renumbers per chunk; renumber in a separate run after the farm job")
@@ -183,6 +198,39 @@ def build_job(args: argparse.Namespace, verb: list[str]) -> tuple[JobSpec, Path]
 def run_submit(args: argparse.Namespace) -> int:
     args, verb = split_submit_arguments(args)
     job, job_dir = build_job(args, verb)
+    return submit_job(job, job_dir, args)
+
+
+def build_shot_job(args: argparse.Namespace) -> tuple[JobSpec, Path]:
+    """The extract → merge → convert job of `farm submit-shot`, each command checked by the CLI parser."""
+    if args.engine not in ENGINES:
+        raise FarmError(f"farm submit-shot: unknown engine {args.engine!r}; use one of {', '.join(ENGINES)}")
+    frames = layer_frames(argparse.Namespace(frames=args.frames, plate=args.plate))
+    output = os.path.abspath(args.output)
+    if not is_sequence_pattern(output):
+        raise FarmError(f"farm submit-shot: -o {args.output} is not a frame sequence; write e.g. out/shot.####.exr")
+    settings = ShotSettings(args.plate, args.alignments, args.model, output, tuple(frames), args.extract_chunk,
+                            args.chunk, tuple(shlex.split(args.extract_args)), tuple(shlex.split(args.convert_args)),
+                            os.getcwd())
+    layers = shot_layers(settings)
+    for layer in layers:
+        parse_verb([*layer.command, *(["--frames", "1"] if layer.frames else [])], need_frames=bool(layer.frames))
+    digest = hashlib.sha256(json.dumps([[l.command for l in layers], frames]).encode()).hexdigest()[:8]
+    name = args.name or f"fg_shot_{digest}"
+    executable = tuple(shlex.split(args.executable)) if args.executable else default_executable()
+    job = validate_job(JobSpec(name, layers, FarmSettings(threads=args.threads, gpu=args.gpu,
+                                                          priority=args.priority, retries=args.retries), executable))
+    job_dir = Path(args.job_dir) if args.job_dir else SequencePattern.parse(output).path(0).parent / ".facegraft-farm" / name
+    return job, job_dir
+
+
+def run_submit_shot(args: argparse.Namespace) -> int:
+    job, job_dir = build_shot_job(args)
+    return submit_job(job, job_dir, args)
+
+
+def submit_job(job: JobSpec, job_dir: Path, args: argparse.Namespace) -> int:
+    """Record the job with its outputs and in its folder, then hand it to the chosen engine."""
     claim_outputs(job)
     write_job(job, job_dir)
     chunks = sum(len(layer.chunks()) for layer in job.layers)

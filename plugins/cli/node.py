@@ -37,6 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--progress", choices=("bar", "lines", "none"), default="bar",
                      help="bar on stderr, machine-readable lines on stdout (for hosts), or nothing")
     run.set_defaults(func=run_node)
+    nk = verbs.add_parser("nk", help="write a face's per-frame frame→crop matrices as an animated Nuke node",
+                          description="Write an animated Transform (similarity) or CornerPin2D (any affine) .nk "
+                                      "from an alignments file, converted to Nuke's bottom-left origin.")
+    nk.add_argument("alignments", metavar="ALIGNMENTS", help="alignments file (facegraft extract)")
+    nk.add_argument("-o", "--output", required=True, help="the .nk file to write (paste it into Nuke)")
+    nk.add_argument("--face-id", type=int, default=0, help="which face (default 0)")
+    nk.add_argument("--node", choices=("transform", "cornerpin"), default="transform")
+    nk.add_argument("--crop-to-frame", action="store_true",
+                    help="Transform only: set invert, to place the crop back over the plate")
+    nk.set_defaults(func=run_nk)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -85,4 +95,31 @@ def run_node(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{entry.spec.name}: wrote {len(result.written)} frames, skipped {len(result.skipped)} already written",
               file=sys.stderr if shown == "lines" else sys.stdout)
+    return 0
+
+
+def run_nk(args: argparse.Namespace) -> int:
+    from facegraft.core.alignments.export import export_json
+    from facegraft.core.alignments.format import load_alignments
+    from facegraft.core.errors import AlignmentsError
+    from facegraft.core.media.atomic import atomic_write_text
+    from facegraft.plugins.nuke.nk import cornerpin_nk, matrices_from_export, transform_nk
+
+    export = export_json(load_alignments(args.alignments))
+    matrices = matrices_from_export(export, face_id=args.face_id)
+    if not matrices:
+        raise AlignmentsError(f"{args.alignments}: no face id {args.face_id} on any frame; pick another --face-id")
+    name = f"facegraft_face{args.face_id}"
+    if args.node == "cornerpin":
+        text = cornerpin_nk(matrices, frame_width=export["width"], frame_height=export["height"],
+                            crop_size=export["size"], name=name)
+    else:
+        try:
+            text = transform_nk(matrices, frame_height=export["height"], crop_size=export["size"], name=name,
+                                invert=args.crop_to_frame)
+        except ValueError as error:
+            raise AlignmentsError(f"{args.alignments}: {error}; pass --node cornerpin") from None
+    atomic_write_text(args.output, text)
+    if not args.quiet:
+        print(f"wrote {args.output}: {len(matrices)} frames of face {args.face_id}")
     return 0

@@ -190,8 +190,16 @@ def send_to_farm(group: nuke.Group) -> None:
         nuke.message(done.stdout.strip() or "submitted")
 
 
+def import_transform() -> None:
+    """Paste a face transform written by `facegraft node nk ALIGNMENTS -o face.nk`."""
+    path = nuke.getFilename("facegraft face transform (.nk)", "*.nk")
+    if path:
+        nuke.nodePaste(str(path))
+
+
 def add_menu() -> None:
-    """A facegraft menu in the Nodes toolbar, one item per node, by category."""
+    """A facegraft menu in the Nodes toolbar, one item per node by category, plus the transform import."""
     toolbar = nuke.menu("Nodes").addMenu("facegraft")
     for name, spec in specs().items():
         toolbar.addCommand(f"{spec.category}/{name}", f"facegraft.plugins.nuke.adapter.create({name!r})")
+    toolbar.addCommand("Import face transform...", "facegraft.plugins.nuke.adapter.import_transform()")

@@ -38,6 +38,17 @@ def test_head_pose_frontal_and_roll():
     assert angle_difference(179.0, -179.0) == pytest.approx(2.0)
 
 
+def test_head_pose_signs():
+    pts = face(scale=100, offset=(240, 240))
+    base = head_pose(pts, image_size=(480, 480))
+    turned = pts.copy()
+    turned[27:36] += [15, 0]  # the nose moves to image right: the head turns towards image right
+    assert head_pose(turned, image_size=(480, 480))[0] > base[0] + 10
+    nodded = pts.copy()
+    nodded[27:36] += [0, 10]  # the nose drops: chin down
+    assert head_pose(nodded, image_size=(480, 480))[1] < base[1] - 2
+
+
 def test_openings_grow():
     pts = face()
     opened = pts.copy()

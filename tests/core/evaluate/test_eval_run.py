@@ -28,7 +28,8 @@ def color():
 def write_png_sequence(folder, frames, name):
     folder.mkdir(parents=True, exist_ok=True)
     for number, rgb in frames:
-        cv2.imwrite(str(folder / f"{name}.{number:04d}.png"), (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)[..., ::-1])
+        pixels = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+        cv2.imwrite(str(folder / f"{name}.{number:04d}.png"), pixels[..., ::-1])
     return str(folder / f"{name}.####.png")
 
 

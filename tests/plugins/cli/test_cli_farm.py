@@ -116,3 +116,47 @@ def test_output_folder_of_a_job_with_other_settings_is_refused(capsys, tmp_path,
 def test_status_of_a_folder_without_a_job(capsys, tmp_path):
     code, _, err = run_cli(capsys, "farm", "status", tmp_path)
     assert_user_error(code, err, "no farm job here")
+
+
+def test_submit_shot_builds_extract_merge_convert(capsys, tmp_path, plate):
+    from facegraft.plugins.farm import deadline
+    from facegraft.plugins.farm.job import load_job
+    from facegraft.plugins.farm.task import chunk_command
+
+    code, out, err = run_cli(capsys, "farm", "submit-shot", plate, "--alignments", tmp_path / "align/plate.json",
+                             "--model", tmp_path / "model", "-o", tmp_path / "out/swap.####.exr",
+                             "--frames", "1001-1012", "--extract-chunk", "6", "--chunk", "4",
+                             "--convert-args", "--blend poisson", "--engine", "deadline", "--dry-run")
+    assert code == 0, err
+    [job_dir] = (tmp_path / "out/.facegraft-farm").iterdir()
+    job = load_job(job_dir)
+    assert [layer.name for layer in job.ordered_layers()] == ["extract", "merge", "convert"]
+    merge = job.layer("merge")
+    shards = [a for a in merge.command if a.endswith(".json") and ".shards" in a]
+    assert [a.rsplit("/", 1)[1] for a in shards] == ["plate.1001-1006.json", "plate.1007-1012.json"]
+    # every task's command is one the facegraft command accepts, and extract writes its own shard
+    parser = build_parser()
+    written = []
+    for layer in job.layers:
+        for chunk in layer.chunks():
+            command = chunk_command(job, layer, chunk)[len(job.executable):]
+            args = parser.parse_args(command)
+            if layer.name == "extract":
+                written.append(args.output)
+    assert written == shards
+    convert = parser.parse_args(chunk_command(job, job.layer("convert"), job.layer("convert").chunks()[0])[3:])
+    assert convert.frames == "1001-1004" and convert.blend == "poisson"
+    files = {f.layer: deadline.read_info_file(f.job_info) for f in deadline.write_job_files(job, job_dir)}
+    assert files["extract"]["ChunkSize"] == "6" and files["convert"]["ChunkSize"] == "4"
+    assert files["merge"]["Frames"] == "0"
+
+
+def test_submit_shot_refuses_bad_options(capsys, tmp_path, plate):
+    base = ("farm", "submit-shot", plate, "--alignments", tmp_path / "a.json", "--model", tmp_path / "m",
+            "--dry-run", "--engine", "opencue")
+    code, _, err = run_cli(capsys, *base, "-o", tmp_path / "out/swap.exr")
+    assert_user_error(code, err, "is not a frame sequence")
+    code, _, err = run_cli(capsys, *base, "-o", tmp_path / "out/swap.####.exr", "--convert-args", "--blend bogus")
+    assert_user_error(code, err, "invalid choice: 'bogus'")
+    code, _, err = run_cli(capsys, *base, "-o", tmp_path / "out/swap.####.exr", "--frames", "2000-2004")
+    assert_user_error(code, err, "outside the plate")

@@ -76,3 +76,26 @@ def test_node_run_bad_input_is_one_line(capsys, tmp_path: Path, args, fragments)
 def test_node_run_unknown_node(capsys, tmp_path: Path) -> None:
     code, _, err = run_cli(capsys, "node", "run", "Blur", "--input", "x.####.exr", "--output", tmp_path / "o.####.exr")
     assert code == 2 and "no node named 'Blur'" in err and "MaskFeather" in err
+
+
+def test_node_nk_from_an_alignments_file(capsys, tmp_path: Path) -> None:
+    from facegraft.core.align.geometry import FaceCrop
+    from facegraft.core.align.mean_face import MEAN_FACE_68
+    from facegraft.core.alignments.format import Alignments, AlignmentsHeader, FaceAlignment, save_alignments
+
+    header = AlignmentsHeader(source="p", width=640, height=360, detector="t", landmarks="t", identity="t",
+                              face_type="full", size=128)
+    faces = {}
+    for n in (1, 2):
+        pts = np.asarray(MEAN_FACE_68) * 100 + [200 + n, 100]
+        crop = FaceCrop.from_landmarks(pts, size=128, face_type="full")
+        faces[n] = (FaceAlignment(0, np.zeros(4), 1.0, True, pts, pts, crop.frame_to_crop, np.zeros(4)),)
+    save_alignments(Alignments(header, faces), tmp_path / "a.fgal")
+    assert main(["node", "nk", str(tmp_path / "a.fgal"), "-o", str(tmp_path / "t.nk"), "--crop-to-frame"]) == 0
+    text = (tmp_path / "t.nk").read_text()
+    assert text.startswith("Transform {") and "x1 " in text and "x2 " in text and "invert_matrix true" in text
+    assert main(["node", "nk", str(tmp_path / "a.fgal"), "-o", str(tmp_path / "c.nk"), "--node", "cornerpin"]) == 0
+    assert (tmp_path / "c.nk").read_text().startswith("CornerPin2D {")
+    capsys.readouterr()
+    assert main(["node", "nk", str(tmp_path / "a.fgal"), "-o", str(tmp_path / "x.nk"), "--face-id", "3"]) == 2
+    assert "no face id 3" in capsys.readouterr().err
