@@ -3,7 +3,7 @@ import numpy as np
 
 from facegraft.core.post.color_spaces import SPACES
 from facegraft.core.post.color_transfer import METHODS, color_transfer
-from facegraft.nodes.compose import matte_over
+from facegraft.nodes.compose import matte_box, matte_over, paste
 from facegraft.nodes.schema import Choice, Float, Int, NodeSpec, Plane
 
 SPEC = NodeSpec(
@@ -23,7 +23,16 @@ SPEC = NodeSpec(
 
 def process(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, method: str, amount: float,
             space: str, threshold: float, seed: int) -> np.ndarray:
-    """(H, W, 3) float32 face and plate (scene-linear, same space), (H, W) matte → (H, W, 3) composite."""
-    matched = color_transfer(face, plate, matte, method=method, amount=amount, space=space,  # type: ignore[arg-type]
-                             threshold=threshold, seed=seed)
-    return matte_over(matched, plate, matte)
+    """(H, W, 3) float32 face and plate (scene-linear, same space), (H, W) matte → (H, W, 3) composite.
+
+    Computed in the matte's box (statistics come from inside the matte only). A frame whose matte
+    has no pixel above `threshold` has nothing to measure: the face is matted over unchanged.
+    """
+    box = matte_box(matte, margin=0)
+    if box is None:
+        return plate.copy()
+    face_b, plate_b, matte_b = face[box], plate[box], matte[box]
+    if (matte_b > threshold).any():
+        face_b = color_transfer(face_b, plate_b, matte_b, method=method, amount=amount, space=space,  # type: ignore[arg-type]
+                                threshold=threshold, seed=seed)
+    return paste(plate, box, matte_over(face_b, plate_b, matte_b))

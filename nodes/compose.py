@@ -35,3 +35,27 @@ def keep_outside(result: np.ndarray, source: np.ndarray, matte: np.ndarray) -> n
     if result.shape != source.shape:
         raise ValueError(f"result shape {result.shape} does not match source shape {source.shape}")
     return np.where(matte[..., None] > 0, result, source).astype(np.float32, copy=False)
+
+
+def matte_box(matte: np.ndarray, *, margin: int) -> tuple[slice, slice] | None:
+    """The rows/columns slice around `matte > 0`, grown by `margin` pixels and clipped to the frame.
+
+    Nodes compute inside this box only (a face is a small part of a plate); `margin` must cover
+    every pixel a result inside the matte depends on (e.g. a blur's kernel radius), so the result
+    equals the full-frame computation. None when the matte is empty.
+    """
+    check_matte(matte)
+    rows = np.flatnonzero(matte.max(axis=1) > 0)
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(matte.max(axis=0) > 0)
+    h, w = matte.shape
+    return (slice(max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)),
+            slice(max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin)))
+
+
+def paste(base: np.ndarray, box: tuple[slice, slice], part: np.ndarray) -> np.ndarray:
+    """A copy of `base` with `part` written over `box`."""
+    out = base.copy()
+    out[box] = part
+    return out

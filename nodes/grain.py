@@ -23,5 +23,7 @@ def process(image: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, amount: 
 
     `frame` (given by the runner) is added to `seed`, so grain changes from frame to frame.
     """
+    if not (matte > threshold).any():
+        return image.copy()  # no region to measure the grain in
     grained, _ = match_grain(image, plate, matte, amount=amount, threshold=threshold, seed=seed + frame)
     return keep_outside(grained, image, matte)

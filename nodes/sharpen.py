@@ -2,7 +2,7 @@
 import numpy as np
 
 from facegraft.core.post.sharpen import unsharp_mask
-from facegraft.nodes.compose import keep_outside
+from facegraft.nodes.compose import keep_outside, matte_box, paste
 from facegraft.nodes.schema import Float, NodeSpec, Plane
 
 SPEC = NodeSpec(
@@ -16,5 +16,12 @@ SPEC = NodeSpec(
 
 
 def process(image: np.ndarray, matte: np.ndarray, *, amount: float, radius: float) -> np.ndarray:
-    """(H, W, 3) float32 scene-linear image, (H, W) matte → (H, W, 3) float32."""
-    return keep_outside(unsharp_mask(image, amount=amount, radius=radius, matte=matte), image, matte)
+    """(H, W, 3) float32 scene-linear image, (H, W) matte → (H, W, 3) float32.
+
+    Computed in the matte's box grown by the blur's kernel radius: equal to the full-frame result.
+    """
+    box = matte_box(matte, margin=int(4.0 * radius + 0.5) + 1)  # scipy's gaussian truncates at 4 sigma
+    if box is None:
+        return image.copy()
+    part = unsharp_mask(image[box], amount=amount, radius=radius, matte=matte[box])
+    return paste(image, box, keep_outside(part, image[box], matte[box]))

@@ -14,6 +14,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     blender.add_argument("--blender", help="Blender executable (default: blender on PATH; none: print how)")
     blender.add_argument("--out", type=Path, default=Path("."), help="folder for the extension zip (default: .)")
     blender.set_defaults(func=run_blender)
+    cattery = hosts.add_parser("cattery", help="package a model's TorchScript export for Nuke's Cattery")
+    cattery.add_argument("model", metavar="MODEL", help="model folder (facegraft train)")
+    cattery.add_argument("--out", type=Path, default=Path("."), help="folder that receives Cattery/<Node>/")
+    cattery.add_argument("--name", help="node name (default: the model folder's name)")
+    cattery.set_defaults(func=run_cattery)
 
 
 def run_nuke(args: argparse.Namespace) -> int:
@@ -42,4 +47,12 @@ def run_blender(args: argparse.Namespace) -> int:
     else:
         print(f"built {done.zip_path}; no Blender found. Install it with:\n  {' '.join(done.command)}\n"
               "or in Blender: Edit > Preferences > Get Extensions > Install from Disk")
+    return 0
+
+
+def run_cattery(args: argparse.Namespace) -> int:
+    from facegraft.install.cattery import package_cattery
+
+    done = package_cattery(args.model, args.out, name=args.name)
+    print(f"wrote {done.folder}; in Nuke run make_cat.py there to create {done.cat_file.name} (see README.txt)")
     return 0

@@ -151,8 +151,12 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
             stream.write(f"=== removed {len(removed)} temporary files of a killed run: "
                          f"{', '.join(p.name for p in removed)}\n")
         stream.flush()
-        code = _run_child(command, task_environment(job.settings, dict(os.environ if environ is None else environ)),
-                          stream, cwd=layer.workdir)
+        if layer.outputs and frames and len(skipped) == len(frames) and "--force" not in layer.command:
+            stream.write("=== every frame of the chunk is already written; nothing to run\n")
+            code = 0
+        else:
+            env = task_environment(job.settings, dict(os.environ if environ is None else environ))
+            code = _run_child(command, env, stream, cwd=layer.workdir)
         done = output_frames(layer, frames)
         failed = sorted(set(frames) - set(done))
         if code == 0 and failed:

@@ -14,6 +14,7 @@ set, never trained on) at intervals; evaluation time is not counted as training 
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ from facegraft.core.models.registry import create_model  # noqa: E402
 from facegraft.core.train.augment import AugmentSettings  # noqa: E402
 from facegraft.core.train.batches import make_batch, stream_batches  # noqa: E402
 from facegraft.core.train.data import load_face_data  # noqa: E402
-from facegraft.core.train.evaluate import holdout_quality  # noqa: E402
+from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview  # noqa: E402
 from facegraft.core.train.loop import build  # noqa: E402
 from facegraft.core.train.settings import quick_preset  # noqa: E402
 from facegraft.core.train.step import training_step  # noqa: E402
@@ -118,53 +119,69 @@ def _optimizer(network: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.AdamW(network.parameters(), lr=1e-4, betas=(0.5, 0.999))
 
 
-def time_steps(network: nn.Module, data, *, settings, device: torch.device, channels_last: bool, bf16: bool,
-               warmup: int, repeats: int, pipeline: bool) -> tuple[float, float]:
-    """(median wall seconds per step, FLOPs per step). Without `pipeline` one pre-made batch is
-    reused (model step only); with it, batches come from the threaded augmentation stream as in
-    training, and the time includes waiting for them."""
-    network = network.to(device)
-    if channels_last:
-        network = network.to(memory_format=torch.channels_last)
-    optimizer = _optimizer(network)
-    fixed = make_batch(*data, batch_size=settings.batch_size, settings=settings.augment, seed=0, rank=0, iteration=0)
-    flops = step_flops(network, fixed, settings.loss)
-    stream = stream_batches(*data, batch_size=settings.batch_size, settings=settings.augment, seed=0, rank=0,
-                            start=0, workers=settings.workers) if pipeline else None
-    times = []
-    for _ in range(warmup + repeats):
-        sync(device)
+class Case:
+    """One timed training configuration: its network, optimiser and batch source."""
+
+    def __init__(self, name: str, network: nn.Module, data, *, settings, device: torch.device, channels_last: bool,
+                 bf16: bool, pipeline: bool) -> None:
+        self.name, self.settings, self.device = name, settings, device
+        self.channels_last, self.bf16 = channels_last, bf16
+        network = network.to(device)
+        self.network = network.to(memory_format=torch.channels_last) if channels_last else network
+        self.optimizer = _optimizer(self.network)
+        self.fixed = make_batch(*data, batch_size=settings.batch_size, settings=settings.augment, seed=0, rank=0,
+                                iteration=0)
+        self.flops = step_flops(self.network, self.fixed, settings.loss)
+        self.stream = stream_batches(*data, batch_size=settings.batch_size, settings=settings.augment, seed=0,
+                                     rank=0, start=0, workers=settings.workers) if pipeline else None
+        self.times: list[float] = []
+
+    def step(self, *, record: bool) -> None:
+        """One step; with `pipeline` the wait for the next batch is included."""
+        sync(self.device)
         t = time.perf_counter()
-        batch = next(stream) if stream is not None else fixed
-        training_step(network, optimizer, batch, optim=settings.optim, loss=settings.loss, device=device, bf16=bf16,
-                      channels_last=channels_last, any_nonfinite=lambda f: f)
-        sync(device)
-        times.append(time.perf_counter() - t)
-    if stream is not None:
-        stream.close()
-    return statistics.median(times[warmup:]), flops
+        batch = next(self.stream) if self.stream is not None else self.fixed
+        training_step(self.network, self.optimizer, batch, optim=self.settings.optim, loss=self.settings.loss,
+                      device=self.device, bf16=self.bf16, channels_last=self.channels_last,
+                      any_nonfinite=lambda f: f)
+        sync(self.device)
+        if record:
+            self.times.append(time.perf_counter() - t)
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
 
 
 def throughput_table(data, *, settings, device: torch.device, bf16: bool, quick: bool, peak: float) -> list[dict]:
-    warmup, repeats = (2, 5) if quick else (3, 15)
-    base_warmup, base_repeats = (1, 2) if quick else (1, 5)
-    res = settings_resolution(data)
+    """Cases timed in interleaved rounds (one step of each per round, median per case), so load
+    from other processes drifting over the run hits every case alike."""
+    rounds, inner = (3, 2) if quick else (5, 3)
+    res = data[0].size
     model = quick_preset().model
-    cases = [("peer 'original' (baseline)", lambda: PeerOriginal(), False, False)] if res == 64 else []
-    bases = len(cases)
-    cases += [(f"facegraft df ({_shape(model)})", lambda: create_model(_at(model, res)), False, False),
+    specs = [("peer 'original' (baseline)", PeerOriginal, False, False)] if res == 64 else []
+    specs += [(f"facegraft df ({_shape(model)})", lambda: create_model(_at(model, res)), False, False),
               ("facegraft df, channels_last", lambda: create_model(_at(model, res)), True, False),
               (f"facegraft liae ({_shape(model)})", lambda: create_model(_at(model, res, "liae")), False, False),
               ("facegraft df + data pipeline", lambda: create_model(_at(model, res)), False, True)]
-    rows = []
-    for k, (name, make, channels_last, pipeline) in enumerate(cases):
+    cases = []
+    for name, make, channels_last, pipeline in specs:
         torch.manual_seed(0)
-        w, r = (base_warmup, base_repeats) if k < bases else (warmup, repeats)
-        seconds, flops = time_steps(make(), data, settings=settings, device=device, channels_last=channels_last,
-                                    bf16=bf16, warmup=w, repeats=r, pipeline=pipeline)
-        rows.append({"case": name, "s_per_step": seconds, "eg_per_s": 2 * settings.batch_size / seconds,
-                     "gflop_per_step": flops / 1e9, "gflop_per_s": flops / seconds / 1e9,
-                     "mfu": flops / seconds / peak})
+        cases.append(Case(name, make(), data, settings=settings, device=device, channels_last=channels_last,
+                          bf16=bf16, pipeline=pipeline))
+    for case in cases:
+        case.step(record=False)  # warm-up
+    for _ in range(rounds):
+        for k, case in enumerate(cases):
+            for _ in range(1 if k == 0 and res == 64 else inner):  # the slow baseline: one step per round
+                case.step(record=True)
+    rows = []
+    for case in cases:
+        case.close()
+        seconds = statistics.median(case.times)
+        rows.append({"case": case.name, "s_per_step": seconds, "eg_per_s": 2 * settings.batch_size / seconds,
+                     "gflop_per_step": case.flops / 1e9, "gflop_per_s": case.flops / seconds / 1e9,
+                     "mfu": case.flops / seconds / peak, "steps_timed": len(case.times)})
     base = rows[0]["eg_per_s"]
     for row in rows:
         row["ratio"] = row["eg_per_s"] / base
@@ -180,12 +197,10 @@ def _at(model: ModelConfig, resolution: int, architecture: str = "df") -> ModelC
     return dataclasses.replace(model, resolution=resolution, architecture=architecture)
 
 
-def settings_resolution(data) -> int:
-    return data[0].size
-
-
-def quality_curve(data, *, minutes: float, every_s: float, device: torch.device) -> list[dict]:
-    """Train `--preset quick` for `minutes` of training time; held-out SSIM/PSNR every `every_s`."""
+def quality_curve(data, *, minutes: float, every_s: float, device: torch.device,
+                  preview: Path | None) -> list[dict]:
+    """Train `--preset quick` for `minutes` of training time; held-out SSIM/PSNR every `every_s`;
+    the held-out preview grid (A, A→A, B, B→B, B→A) at the end is written to `preview`."""
     preset = quick_preset()
     network, optimizer = build(preset.model, preset.settings, device, channels_last=False)
     s = preset.settings
@@ -204,6 +219,8 @@ def quality_curve(data, *, minutes: float, every_s: float, device: torch.device)
                       channels_last=False, any_nonfinite=lambda f: f)
         trained += time.perf_counter() - t
     stream.close()
+    if preview is not None:
+        write_preview(preview, preview_grid(network, data[0].holdout, data[1].holdout))
     return rows
 
 
@@ -219,7 +236,8 @@ def machine() -> dict:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     except OSError:
         commit = ""
-    return {"platform": platform.platform(), "processor": platform.processor(), "python": platform.python_version(),
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
             "torch": torch.__version__, "threads": torch.get_num_threads(), "commit": commit,
             "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
 
@@ -234,6 +252,7 @@ def main() -> None:
     parser.add_argument("--bf16", action="store_true", help="bf16 autocast (CUDA)")
     parser.add_argument("--minutes", type=float, help="quality curve length (default 3, --quick 1)")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--preview", type=Path, help="write the quality run's final held-out preview PNG here")
     args = parser.parse_args()
     device = torch.device(args.device)
     import dataclasses
@@ -249,6 +268,12 @@ def main() -> None:
     print(f"\nthroughput: {args.resolution}px, batch {args.batch} per identity, {args.device}; "
           "EG/s counts both identities")
     rows = throughput_table(data, settings=settings, device=device, bf16=args.bf16, quick=args.quick, peak=peak)
+    after = matmul_flops(device, repeats=3, dtype=torch.bfloat16 if args.bf16 else torch.float32)
+    if after["peak"] > peak:  # the machine was busier at the start: use the better peak for every row
+        measured, peak = after, after["peak"]
+        for r in rows:
+            r["mfu"] = r["gflop_per_s"] * 1e9 / peak
+        print(f"matmul re-measured after the runs: {peak / 1e9:.1f} GFLOP/s (used for MFU)")
     print(f"{'case':34} {'s/step':>8} {'EG/s':>8} {'GFLOP/step':>11} {'GFLOP/s':>8} {'MFU':>6} {'vs base':>8}")
     for r in rows:
         print(f"{r['case']:34} {r['s_per_step']:8.4f} {r['eg_per_s']:8.1f} {r['gflop_per_step']:11.2f} "
@@ -256,7 +281,8 @@ def main() -> None:
     curve = []
     if not args.no_quality and args.resolution == 64:
         minutes = args.minutes or (1.0 if args.quick else 3.0)
-        curve = quality_curve(data, minutes=minutes, every_s=15.0 if args.quick else 30.0, device=device)
+        curve = quality_curve(data, minutes=minutes, every_s=15.0 if args.quick else 30.0, device=device,
+                              preview=args.preview)
         print(f"\nquality over training time: --preset quick, held-out frames (8 per identity), {args.device}")
         print(f"{'minutes':>8} {'iter':>6} {'SSIM A':>7} {'PSNR A':>7} {'SSIM B':>7} {'PSNR B':>7}")
         for r in curve:

@@ -88,3 +88,20 @@ def test_manifest_loads_as_registry() -> None:
     loaded = NodeRegistry.from_manifest(read_manifest())
     assert loaded.names() == NAMES
     assert [e.spec for e in loaded] == [e.spec for e in REGISTRY]
+
+
+@pytest.mark.parametrize("name", [n for n in FRAME_NODES if REGISTRY.get(n).spec.passthrough])
+@pytest.mark.parametrize("level", [0.0, 0.2])
+def test_frames_without_a_face_do_not_fail(name: str, level: float) -> None:
+    """An empty matte (no face on this frame) passes the input through; a faint one (below every
+    threshold) only mattes, it does not raise."""
+    entry, process = _load(name)
+    planes = synthetic_planes(entry.spec)
+    for plane in entry.spec.inputs:
+        if plane.kind == "a":
+            planes[plane.name] = np.full((H, W), level, np.float32)
+    result = process(**planes, **entry.spec.defaults())
+    source = planes[entry.spec.passthrough]
+    assert result.shape == source.shape and np.isfinite(result).all()
+    if level == 0.0:
+        assert np.array_equal(result.view(np.uint32), source.view(np.uint32))

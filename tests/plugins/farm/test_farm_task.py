@@ -92,3 +92,13 @@ def test_temporaries_of_a_killed_run_are_removed(tmp_path, convert_job):
     run_chunk(tmp_path / "job", "convert", start=1001, end=1005)
     assert not dead.exists() and alive.exists()
     assert "removed 1 temporary files" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
+
+
+def test_complete_chunk_runs_nothing(tmp_path, convert_job):
+    write_job(convert_job(tmp_path / "out", chunk=5), tmp_path / "job")
+    run_chunk(tmp_path / "job", "convert", start=1001, end=1005)
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("conv.*.exr")}
+    again = run_chunk(tmp_path / "job", "convert", start=1001, end=1005)
+    assert again.exit_code == 0 and again.frames_skipped == again.frames_done == list(range(1001, 1006))
+    assert "nothing to run" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("conv.*.exr")} == before
