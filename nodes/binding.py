@@ -69,6 +69,7 @@ def resolve_channels(binding: Binding, plane: Plane, available: Sequence[str], *
         if missing:
             raise _missing(where, binding, missing, available)
         return wanted
+    prefixes: tuple[str, ...]
     if layer is not None and layer.lower() in _MAIN:
         prefixes = ("", "rgba.")  # Nuke's main layer: R, G, B, A (or rgba.red ...)
     else:

@@ -4,7 +4,7 @@ Frame nodes: every input plane is read per frame through its `Binding`, `process
 result replaces the bound channels of the pass-through input's file (or the first input's, for a
 matte node), which is written with all its other channels, pixel types and header kept, plus a
 `facegraft/node` attribute. Outside the node's matte the written pixels equal the input's.
-Frames already written with the same node, version and parameters are skipped unless `force`.
+Frames already written with the same node, version, parameters and inputs are skipped unless `force`.
 Sequence nodes (Convert) get the patterns and run their own pass.
 """
 import inspect
@@ -44,7 +44,7 @@ def run_node(entry: NodeEntry, bindings: Sequence[Binding], output: str, params:
 
     Args:
         entry: the node. bindings: one per input plane. output: a sequence pattern (or one file
-            for single-image inputs). params: validated parameter values (`NodeSpec.validate`).
+            for single-image inputs). params: parameter values (validated here against the schema).
     Raises: ParameterError (missing/unknown binding, required parameter), SequencePatternError
         (frames outside an input), MediaError (channels, unreadable files), OutputError
         (unwritable folder, output naming an input).
@@ -52,9 +52,12 @@ def run_node(entry: NodeEntry, bindings: Sequence[Binding], output: str, params:
     spec = entry.spec
     by_plane = {b.plane: b for b in bindings}
     missing = [p.name for p in spec.inputs if p.name not in by_plane]
-    if missing or len(by_plane) != len(bindings):
-        raise ParameterError(f"node {spec.name}: bind each input once with --input NAME=PATTERN[:LAYER]; "
-                             f"missing: {', '.join(missing) or 'none'}")
+    unknown = sorted(set(by_plane) - {p.name for p in spec.inputs})
+    if missing or unknown or len(by_plane) != len(bindings):
+        raise ParameterError(f"node {spec.name}: bind each input ({', '.join(p.name for p in spec.inputs)}) once "
+                             f"with --input NAME=PATTERN[:LAYER]; missing: {', '.join(missing) or 'none'}"
+                             + (f", unknown: {', '.join(unknown)}" if unknown else ""))
+    params = spec.validate(params)
     spec.require(params)
     for b in bindings:
         refuse_overwrite(output, [b.pattern])
@@ -79,7 +82,8 @@ def _run_frames(entry: NodeEntry, process: Callable[..., np.ndarray], by_plane: 
             source.check_frames(wanted)
     out_path = _output_paths(output, wanted, base_source)
     check_writable_dir(out_path(wanted[0]).parent)
-    stamp = json.dumps({"node": spec.name, "version": spec.version, "params": dict(params)}, sort_keys=True)
+    stamp = json.dumps({"node": spec.name, "version": spec.version, "params": dict(params),
+                        "inputs": sorted(b.text() for b in by_plane.values())}, sort_keys=True)
     todo = [f for f in wanted if force or not _already_written(out_path(f), stamp)]
     wants_frame = "frame" in inspect.signature(process).parameters
 

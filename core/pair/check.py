@@ -4,12 +4,15 @@ A swap only holds where the source footage (A) covers what the target (B) does. 
 landmarks of each face this measures head pose (yaw, pitch: `facegraft.core.evaluate.face_geometry`),
 mouth opening and eye opening; from face sets also the skin tone (mean CIE Lab of the masked
 crop, sRGB-encoded crops). A B face is *covered* when some A face is within `pose_tolerance`
-degrees in both yaw and pitch, B's mouth is not opened wider than A ever does (+ margin), and B's
+degrees in both yaw and pitch (with `mirrored`, A's faces also count flipped left-right, yaw
+negated, as training's flip augmentation shows them to the network), B's mouth is not opened wider than A ever does (+ margin), and B's
 eyes are not closed further than A's ever are (- margin).
 
 Resemblance (rough guides, not identity): face shape is the mean landmark layout of each set after
 a similarity fit to the mean face (distance in interocular units: < 0.04 alike, > 0.08 unlike);
 skin tone is ΔE76 between the sets' mean Lab (< 8 alike, > 20 unlike).
+Pose comes from a generic 3D face, so two different people's neutral poses can differ by a few
+degrees of pitch (face proportions): `pose_tolerance` absorbs most of that.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ class FaceSamples:
 @dataclass(frozen=True)
 class PairSettings:
     pose_tolerance: float = 10.0  # degrees, yaw and pitch
+    mirrored: bool = True  # A's faces also count flipped (training flips them)
     mouth_margin: float = 0.08  # interocular units
     eye_margin: float = 0.04  # eye aspect ratio units
 
@@ -142,8 +146,10 @@ def check_pair(a: FaceSamples, b: FaceSamples, *, settings: PairSettings = PairS
 
 def _why_uncovered(ma: dict[str, np.ndarray], one: dict[str, float], s: PairSettings) -> str:
     reasons = []
-    close = ((np.abs(ma["yaw"] - one["yaw"]) <= s.pose_tolerance)
-             & (np.abs(ma["pitch"] - one["pitch"]) <= s.pose_tolerance))
+    pitch_ok = np.abs(ma["pitch"] - one["pitch"]) <= s.pose_tolerance
+    close = pitch_ok & (np.abs(ma["yaw"] - one["yaw"]) <= s.pose_tolerance)
+    if s.mirrored:
+        close |= pitch_ok & (np.abs(ma["yaw"] + one["yaw"]) <= s.pose_tolerance)
     if not close.any():
         reasons.append(f"head pose yaw {one['yaw']:+.0f}° pitch {one['pitch']:+.0f}° never shown by A")
     if one["mouth"] > np.nanmax(ma["mouth"]) + s.mouth_margin:

@@ -122,7 +122,7 @@ def run_swap(source: str, target: str, out: str | Path, *, settings: SwapSetting
     if duplicate:
         write_log(f"warning: source and target are the same clip ({source}); the swap will only reproduce it")
     ctx = st.StageContext(layout, source, target, settings, color=color, models=models, progress=progress,
-                          log=write_log, show_training=show_training)
+                          log=write_log, show_training=show_training, forced=only)
     outcomes = []
     wanted = [s for s in STAGES if s != "eval" or settings.evaluate]
     for stage in wanted if only is None else [only]:

@@ -12,8 +12,7 @@ from typing import Any
 
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.train.augment import AugmentSettings
-from facegraft.core.train.settings import OptimSettings, TrainSettings, quick_preset
+from facegraft.core.train.settings import AugmentSettings, OptimSettings, TrainSettings, quick_preset
 
 PRESETS = ("quick", "standard", "quality")
 

@@ -28,8 +28,9 @@ class StageContext:
 
     def __init__(self, layout: ProjectLayout, source: str, target: str, settings: SwapSettings, *,
                  color: ColorManager, models: Callable[[], ExtractModels], progress: Progress,
-                 log: Callable[[str], None], show_training: bool) -> None:
+                 log: Callable[[str], None], show_training: bool, forced: str | None = None) -> None:
         self.layout, self.source, self.target, self.settings = layout, source, target, settings
+        self.forced = forced  # the stage the user asked to re-run from scratch, if any
         self.color, self.progress, self.log, self.show_training = color, progress, log, show_training
         self._models_factory, self._models = models, None
 
@@ -142,24 +143,49 @@ def stage_pair_check(ctx: StageContext, redo: bool) -> dict[str, Any]:
     return {"covered": round(report.covered, 4), "verdict": report.verdict, "uncovered": len(report.uncovered)}
 
 
+_STOP_KEYS = ("iterations", "minutes")
+
+
+def _extends(folder: Path, settings: Any, model: Any) -> bool:
+    """True when the checkpoint in `folder` was trained with these settings but another stop
+    condition (so a longer budget continues it instead of starting again)."""
+    import json
+
+    from facegraft.core.errors import ModelMismatchError
+    from facegraft.core.train.checkpoint import has_checkpoint, read_state, saved_model_config
+
+    if not has_checkpoint(folder):
+        return False
+    try:
+        saved = read_state(folder).get("settings", {})
+        same_model = saved_model_config(folder) == model
+    except ModelMismatchError:
+        return False
+    wanted = json.loads(json.dumps(settings.to_json()))
+    return same_model and {k: v for k, v in saved.items() if k not in _STOP_KEYS} == \
+        {k: v for k, v in wanted.items() if k not in _STOP_KEYS}
+
+
 def stage_train(ctx: StageContext, redo: bool) -> dict[str, Any]:
+    """Train (or continue) the model. Training is a total budget: an interrupted run, or a run
+    given more iterations/minutes with otherwise equal settings, continues the checkpoint."""
     from facegraft.core.faceset import load_faceset
     from facegraft.core.train.checkpoint import has_checkpoint, read_state
     from facegraft.core.train.loop import train
 
     folder = ctx.layout.model
-    if redo:
-        shutil.rmtree(folder, ignore_errors=True)
     faceset_a = load_faceset(ctx.result("extract_source", "faces"))
     faceset_b = load_faceset(ctx.result("extract_target", "faces"))
     settings = ctx.settings.train
+    model = dataclasses.replace(ctx.settings.model, face_type=faceset_a.face_type)
+    if ctx.forced == "train" or (folder.exists() and not _extends(folder, settings, model)):
+        shutil.rmtree(folder, ignore_errors=True)  # asked for, or made with other settings: start afresh
     resume = has_checkpoint(folder)
     if resume and settings.minutes is not None:  # an interrupted run trains only the time left
         left = settings.minutes - float(read_state(folder).get("elapsed_seconds", 0.0)) / 60.0
         if left <= 0.01 and settings.iterations is None:
             return {"iteration": int(read_state(folder)["iteration"]), "stopped": "minutes", "resumed": True}
         settings = dataclasses.replace(settings, minutes=max(left, 0.01))
-    model = dataclasses.replace(ctx.settings.model, face_type=faceset_a.face_type)
     result = train(faceset_a, faceset_b, folder, model_config=model, settings=settings, resume=resume,
                    show_progress=ctx.show_training)
     loss = result.losses.get("loss")

@@ -5,25 +5,11 @@ align_corners=False: -1 and 1 are the outer edges of the border pixels). Every r
 from the `torch.Generator` passed in, so a batch is a pure function of its seed.
 """
 import math
-from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
 
-
-@dataclass(frozen=True)
-class AugmentSettings:
-    """Strengths; 0 disables a step. `translation` is a fraction of the crop width; `warp` scales a
-    random smooth grid warp applied to the network input only (the target stays clean)."""
-
-    rotation_degrees: float = 10.0
-    scale: float = 0.05
-    translation: float = 0.05
-    flip: bool = True
-    warp: float = 1.0
-    warp_cells: int = 5
-    color: float = 0.1
-    color_transfer: float = 0.5
+from facegraft.core.train.settings import AugmentSettings
 
 
 def affine_grids(n: int, size: int, settings: AugmentSettings, gen: torch.Generator) -> torch.Tensor:

@@ -36,16 +36,23 @@ def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: to
 
 @torch.no_grad()
 def preview_grid(network: SwapNetwork, faces_a: torch.Tensor, faces_b: torch.Tensor) -> np.ndarray:
-    """Rows of [A, A→A, B, B→B, B→A] for planes (N, 6, S, S): (N*S, 5*S, 3) uint8 sRGB-encoded RGB."""
+    """Rows of [A, A→A, B, B→B, B→A] for planes (N, 6, S, S): (N*S, 5*S, 3) uint8 sRGB-encoded RGB.
+
+    Each output face is shown over its input through the predicted mask, as convert would place it.
+    """
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
     n = min(len(faces_a), len(faces_b))
     a, b = _rgb(faces_a[:n], device), _rgb(faces_b[:n], device)
-    fa, _, fb, _ = network(a, b)
-    swapped, _ = network.swap(b)
+    fa, ma, fb, mb = network(a, b)
+    swapped, ms = network.swap(b)
     network.train(was_training)
-    columns = [a, fa.float(), b, fb.float(), swapped.float()]
+
+    def over(face: torch.Tensor, mask: torch.Tensor, plate: torch.Tensor) -> torch.Tensor:
+        return face.float() * mask.float() + plate * (1 - mask.float())
+
+    columns = [a, over(fa, ma, a), b, over(fb, mb, b), over(swapped, ms, b)]
     grid = torch.cat([torch.cat(list(c), dim=1) for c in columns], dim=2)  # (3, n*S, 5*S)
     return (grid.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 

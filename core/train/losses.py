@@ -4,32 +4,13 @@ Structural (DSSIM, multi-scale at high resolution) + pixel (L1 or MSE) + mask (M
 to the target's face mask and weighted up on eyes and mouth by per-pixel weight maps.
 All functions are differentiable and work in float32 and float64.
 """
-from dataclasses import dataclass
-
 import torch
 from torch.nn import functional as F
 
+from facegraft.core.train.settings import LossSettings
+
 _C1 = 0.01 ** 2
 _C2 = 0.03 ** 2
-
-
-@dataclass(frozen=True)
-class LossSettings:
-    """Weights of the loss terms. `pixel` is "l1" or "mse"; `multiscale_from` is the resolution at
-    and above which DSSIM is averaged over scales; eye/mouth weights multiply the pixel loss there."""
-
-    dssim_weight: float = 1.0
-    pixel: str = "l1"
-    pixel_weight: float = 1.0
-    mask_weight: float = 1.0
-    masked: bool = True
-    eyes_weight: float = 2.0
-    mouth_weight: float = 2.0
-    multiscale_from: int = 128
-
-    def __post_init__(self) -> None:
-        if self.pixel not in ("l1", "mse"):
-            raise ValueError(f"pixel loss must be 'l1' or 'mse', got {self.pixel!r}")
 
 
 def gaussian_window(size: int, sigma: float, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:

@@ -1,10 +1,45 @@
-"""Training settings (frozen dataclasses, built at the edge and passed in) and named presets."""
+"""Training settings (frozen dataclasses, built at the edge and passed in) and named presets.
+
+Imports no torch, so the command line can build settings cheaply.
+"""
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.train.augment import AugmentSettings
-from facegraft.core.train.losses import LossSettings
+
+
+@dataclass(frozen=True)
+class AugmentSettings:
+    """Strengths; 0 disables a step. `translation` is a fraction of the crop width; `warp` scales a
+    random smooth grid warp applied to the network input only (the target stays clean)."""
+
+    rotation_degrees: float = 10.0
+    scale: float = 0.05
+    translation: float = 0.05
+    flip: bool = True
+    warp: float = 1.0
+    warp_cells: int = 5
+    color: float = 0.1
+    color_transfer: float = 0.5
+
+
+@dataclass(frozen=True)
+class LossSettings:
+    """Weights of the loss terms. `pixel` is "l1" or "mse"; `multiscale_from` is the resolution at
+    and above which DSSIM is averaged over scales; eye/mouth weights multiply the pixel loss there."""
+
+    dssim_weight: float = 1.0
+    pixel: str = "l1"
+    pixel_weight: float = 1.0
+    mask_weight: float = 1.0
+    masked: bool = True
+    eyes_weight: float = 2.0
+    mouth_weight: float = 2.0
+    multiscale_from: int = 128
+
+    def __post_init__(self) -> None:
+        if self.pixel not in ("l1", "mse"):
+            raise ValueError(f"pixel loss must be 'l1' or 'mse', got {self.pixel!r}")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def load_nodes(path: Path) -> list[dict]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("schema") != "FacegraftNodeManifest":
         raise ValueError(f"{path}: not a facegraft node manifest")
-    return [n for n in data["nodes"] if n["kind"] == "frame"]
+    return list(data["nodes"])
 
 
 def prop_spec(param: dict) -> PropSpec:

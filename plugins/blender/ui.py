@@ -177,8 +177,13 @@ def plan_run(context) -> dict:
     except command.CommandError as error:
         raise PlanError(str(error)) from None
     output = sequence.output_pattern(pattern, node["name"])
-    argv = command.run_argv(facegraft, node, manifest_props.sources(node, group), pattern, output, first, last,
-                            manifest_props.values(node, group))
+    values = manifest_props.values(node, group)
+    for param in node["params"]:  # Blender paths may be blend-file relative ("//...")
+        if param["type"] == "string" and param.get("path") and values[param["name"]]:
+            values[param["name"]] = bpy.path.abspath(values[param["name"]])
+    sources = {k: (bpy.path.abspath(v) if v.startswith("//") else v)
+               for k, v in manifest_props.sources(node, group).items()}
+    argv = command.run_argv(facegraft, node, sources, pattern, output, first, last, values)
     return {"argv": argv, "output": output, "first": first, "last": last, "plate": plate.name, "node": node}
 
 

@@ -12,6 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("a", metavar="A", help="source: face set folder or alignments .json")
     parser.add_argument("b", metavar="B", help="target: face set folder or alignments .json")
     parser.add_argument("--pose-tolerance", type=float, default=10.0, help="degrees of yaw/pitch (default 10)")
+    parser.add_argument("--no-mirror", action="store_true",
+                        help="do not count A's faces flipped left-right (training without flip augmentation)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -21,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.core.pair.text import report_text
 
     report = check_pair(load_samples(args.a, name="A"), load_samples(args.b, name="B"),
-                        settings=PairSettings(pose_tolerance=args.pose_tolerance))
+                        settings=PairSettings(pose_tolerance=args.pose_tolerance, mirrored=not args.no_mirror))
     print(json.dumps(report.to_json(), indent=1, ensure_ascii=False) if args.json else report_text(report))
     return 0

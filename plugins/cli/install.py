@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("install", help="install the Nuke toolset or the Blender extension")
+    parser = subparsers.add_parser("install", help="install the Nuke toolset, the Blender extension, or a model for Nuke's Cattery")
     hosts = parser.add_subparsers(title="hosts", metavar="HOST", required=True)
     nuke = hosts.add_parser("nuke", help="stage the toolset in ~/.nuke/facegraft and add one line to init.py")
     nuke.add_argument("--nuke-dir", type=Path, help="Nuke's user folder (default: ~/.nuke)")

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            description="Example: facegraft node run MaskFeather --input m.####.exr:matte.A "
                                        "--output out/m.####.exr --frames 1001-1010 --set grow=-2 --set feather=6")
     run.add_argument("name", metavar="NAME", help="node name (facegraft node list)")
-    run.add_argument("--input", action="append", default=[], metavar="[PLANE=]PATTERN[:LAYER]",
+    run.add_argument("--input", dest="bindings", action="append", default=[], metavar="[PLANE=]PATTERN[:LAYER]",
                      help="bind an input plane, e.g. plate=shot.####.exr or matte=swap.####.exr:matte.A (repeat)")
     run.add_argument("-o", "--output", required=True, help="output pattern, e.g. out/shot.####.exr")
     run.add_argument("--frames", help="frame range, e.g. 1001-1100, 1001-1100x2 (default: every input frame)")
@@ -74,7 +74,7 @@ def run_node(args: argparse.Namespace) -> int:
 
     entry = builtin_registry().get(args.name)
     params = entry.spec.parse_settings(args.set)
-    bindings = [parse_binding(text, entry.spec) for text in args.input]
+    bindings = [parse_binding(text, entry.spec) for text in args.bindings]
     frames = parse_frame_range(args.frames) if args.frames else None
     shown = None if args.quiet or args.progress == "none" else args.progress
     state: dict = {}

@@ -11,8 +11,6 @@ from typing import Any
 from facegraft.core.faceset import load_faceset
 from facegraft.core.models.config import ModelConfig
 from facegraft.core.models.registry import list_architectures
-from facegraft.core.train.checkpoint import saved_model_config
-from facegraft.core.train.distributed import DistContext
 from facegraft.core.train.errors import TrainingError
 from facegraft.core.train.settings import PRESETS, OptimSettings, TrainSettings, preset
 
@@ -81,6 +79,8 @@ def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tu
         base_model = None
         base_settings = TrainSettings(iterations=None, minutes=60.0 * 24, optim=OptimSettings())
     if args.resume:
+        from facegraft.core.train.checkpoint import saved_model_config
+
         base_model = saved_model_config(args.output)
     model = _model_config(args, base_model, face_type, size)
     if args.iterations is None and args.minutes is None and not args.preset:
@@ -89,7 +89,8 @@ def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tu
 
 
 def run(args: argparse.Namespace, ctx: object = None) -> int:
-    from facegraft.core.train.loop import train  # torch is imported only when training
+    from facegraft.core.train.distributed import DistContext  # torch is imported only when training
+    from facegraft.core.train.loop import train
 
     faceset_a, faceset_b = load_faceset(args.a), load_faceset(args.b)
     model, settings = build_settings(args, face_type=faceset_a.face_type, size=faceset_a.size)

@@ -2,7 +2,6 @@
 import json
 from pathlib import Path
 
-import pytest
 
 from facegraft.install.nuke import BACKUP_SUFFIX, MARKER, install_nuke, uninstall_nuke
 from facegraft.plugins.cli.main import main

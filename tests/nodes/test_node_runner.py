@@ -85,3 +85,17 @@ def test_bad_runs(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OutputError, match="not_a_folder"):
         run_node(entry, good, str(blocker / "o.####.exr"), params)
+
+
+def test_other_inputs_are_not_mistaken_for_done_frames(tmp_path: Path) -> None:
+    plate = make_plate(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    other_plate = make_plate(other)
+    entry = REG.get("MaskFeather")
+    out = str(tmp_path / "m.####.exr")
+    params = entry.spec.defaults()
+    assert run_node(entry, [Binding("matte", plate, "matte.A")], out, params).written == FRAMES
+    assert run_node(entry, [Binding("matte", other_plate, "matte.A")], out, params).written == FRAMES
+    with pytest.raises(ParameterError, match="unknown: mask"):
+        run_node(entry, [Binding("matte", plate), Binding("mask", plate)], out, params)

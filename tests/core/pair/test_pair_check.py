@@ -45,6 +45,15 @@ def test_uncovered_pose_mouth_and_eyes_are_listed():
     assert "B frames A never shows: 102-104" in text and "verdict: poor pair" in text
 
 
+def test_mirrored_pose_counts_as_covered_unless_disabled():
+    from facegraft.core.pair.check import PairSettings
+
+    a = samples("A", [face(yaw_shift=0.3)])
+    b = samples("B", [face(yaw_shift=-0.3)])
+    assert check_pair(a, b).covered == 1.0
+    assert check_pair(a, b, settings=PairSettings(mirrored=False)).covered == 0.0
+
+
 def test_mean_shape_is_similarity_invariant():
     p = face()
     angle = 0.3

@@ -155,3 +155,14 @@ def test_holdout_quality_improves_with_training(faceset_a, faceset_b, tmp_path) 
                             a.holdout, b.holdout)
     assert set(before) == {"ssim_a", "psnr_a", "ssim_b", "psnr_b"}
     assert after["psnr_a"] > before["psnr_a"] and after["psnr_b"] > before["psnr_b"]
+
+
+def test_preview_grid_layout(faceset_a, faceset_b) -> None:
+    from facegraft.core.train.data import load_face_data
+    from facegraft.core.train.evaluate import preview_grid
+    a, b = load_face_data(faceset_a, holdout=3, name="A"), load_face_data(faceset_b, holdout=3, name="B")
+    network = loop.build(TINY, FAST, torch.device("cpu"), channels_last=False)[0]
+    grid = preview_grid(network, a.holdout, b.holdout)
+    assert grid.shape == (3 * 64, 5 * 64, 3) and grid.dtype.name == "uint8"
+    first = (a.holdout[0, :3].float().permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")
+    assert abs(grid[:64, :64].astype(int) - first.astype(int)).max() <= 1  # column 0 is the input A face

@@ -32,6 +32,8 @@ def blender_python(request) -> Path:
     path = BLENDERS[request.param]
     if not path.is_file():
         venv = path.parents[1].name
+        if request.param == "4.5" and os.environ.get("FACEGRAFT_REQUIRE_BLENDER") == "1":
+            pytest.fail(f"FACEGRAFT_REQUIRE_BLENDER=1 but no Blender Python at {path}")
         pytest.skip(f"no Blender {request.param} Python at {path}: python3 -m venv {venv} && "
                     f"{venv}/bin/pip install 'bpy=={request.param}.*' pytest")
     return path
@@ -78,6 +80,7 @@ def test_rendered_compositor_matches_the_node(session: dict) -> None:
 def test_bad_input_becomes_a_clear_report(session: dict) -> None:
     errors = session["errors"]
     assert "select an Image node" in errors["not_an_image"]
+    assert "holds no image sequence" in errors["not_a_sequence"]
     assert "facegraft command not found" in errors["no_command"] and "preferences" in errors["no_command"]
     assert "frames 4" in errors["range"]
     assert "nolayer" in errors["layer"]

@@ -1,5 +1,4 @@
 """The add-on's bpy-free modules, against the real manifest and the real command line."""
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,9 +15,19 @@ NODES = manifest_props.load_nodes(MANIFEST_PATH)
 SHARPEN = next(n for n in NODES if n["name"] == "Sharpen")
 
 
-def test_frame_nodes_only_and_repo_manifest_is_found() -> None:
+def test_every_node_and_repo_manifest_is_found() -> None:
     assert manifest_props.find_manifest(Path(manifest_props.__file__).parent) == MANIFEST_PATH
-    assert "Convert" not in [n["name"] for n in NODES] and "MaskFeather" in [n["name"] for n in NODES]
+    assert [n["name"] for n in NODES] == NodeRegistry.from_manifest(read_manifest()).names()
+
+
+def test_convert_run_argv_carries_model_and_alignments() -> None:
+    convert = next(n for n in NODES if n["name"] == "Convert")
+    values = {p["name"]: p["default"] for p in convert["params"]} | {"model": "/m/model", "alignments": "/a.fgal"}
+    argv = command.run_argv(["facegraft"], convert, {"plate": ""}, "/s/p.####.exr", "/s/o.####.exr", 1, 2, values)
+    args = build_parser().parse_args(argv[1:])
+    spec = NodeRegistry.from_manifest(read_manifest()).get("Convert").spec
+    assert args.bindings == ["plate=/s/p.####.exr"]
+    assert spec.parse_settings(args.set) == spec.validate({"model": "/m/model", "alignments": "/a.fgal"})
 
 
 def test_prop_specs_cover_every_parameter_once() -> None:
@@ -64,7 +73,7 @@ def test_run_argv_is_what_the_cli_and_the_schema_accept() -> None:
     spec = NodeRegistry.from_manifest(read_manifest()).get("Sharpen").spec
     assert args.name == "Sharpen" and args.frames == "1-3" and args.progress == "lines"
     assert spec.parse_settings(args.set) == {"amount": 1.25, "radius": 1.0}
-    bindings = {b.plane: b for b in (parse_binding(t, spec) for t in args.input)}
+    bindings = {b.plane: b for b in (parse_binding(t, spec) for t in args.bindings)}
     assert bindings["image"].pattern == "/s/p.####.exr" and bindings["image"].layer is None
     assert (bindings["matte"].pattern, bindings["matte"].layer) == ("/m/m.####.exr", "matte.Y")
     assert command.binding("matte", ":matte", "/s/p.####.exr") == "matte=/s/p.####.exr:matte"

@@ -99,3 +99,15 @@ def test_node_nk_from_an_alignments_file(capsys, tmp_path: Path) -> None:
     capsys.readouterr()
     assert main(["node", "nk", str(tmp_path / "a.fgal"), "-o", str(tmp_path / "x.nk"), "--face-id", "3"]) == 2
     assert "no face id 3" in capsys.readouterr().err
+
+
+def test_node_run_goes_through_farm_submit(capsys, tmp_path: Path) -> None:
+    """What the Nuke "Send to farm" button runs (Deadline job files, dry run)."""
+    matte = matte_sequence(tmp_path, (1, 2, 3), (16, 16))
+    code = main(["farm", "submit", "--engine", "deadline", "--dry-run", "--chunk", "2", "--", "node", "run",
+                 "MaskFeather", "--input", matte, "--output", str(tmp_path / "out" / "m.####.exr"), "--frames", "1-3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "2 chunks" in out
+    jobs = list((tmp_path / "out" / ".facegraft-farm").rglob("*.json"))
+    assert any('"MaskFeather"' in p.read_text() for p in jobs)

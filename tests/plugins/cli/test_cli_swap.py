@@ -94,6 +94,15 @@ def test_one_stage_reruns_alone(project, capsys):
     assert "pair_check" in out and "train" not in out
 
 
+def test_a_longer_budget_continues_training(project, capsys):
+    code, out, err = run_cli(capsys, "-q", "swap", "--resume", "-o", project, "--iterations", "3", "--no-eval")
+    assert code == 0, err
+    done = records(project)
+    assert done["train"]["results"]["iteration"] == 3 and done["train"]["results"]["resumed"] is True
+    assert done["convert"]["results"]["written"] == 12  # a new model: every frame again
+    assert json.loads((project / "project.json").read_text())["options"]["iterations"] == 3
+
+
 def test_full_disk_is_a_clear_error_and_keeps_finished_stages(project, capsys, monkeypatch):
     def full(ctx, redo):
         raise OSError(errno.ENOSPC, "No space left on device", str(project / "review.mp4"))

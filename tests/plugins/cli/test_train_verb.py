@@ -73,3 +73,11 @@ def test_export_verb(facesets, tmp_path) -> None:
     args = _parse(export_verb, ["export", str(tmp_path / "m"), "-o", str(tmp_path / "swap.zip")])
     with pytest.raises(OutputError, match=".pt"):
         args.func(args)
+
+
+def test_verbs_and_architecture_list_import_no_torch() -> None:
+    import subprocess
+    code = ("import sys; import facegraft.plugins.cli.train, facegraft.plugins.cli.export; "
+            "from facegraft.core.models.registry import list_architectures; assert list_architectures(); "
+            "sys.exit(1 if 'torch' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
