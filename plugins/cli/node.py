@@ -70,28 +70,20 @@ def run_node(args: argparse.Namespace) -> int:
     from facegraft.nodes.binding import parse_binding
     from facegraft.nodes.registry import builtin_registry
     from facegraft.nodes.runner import run_node as run
-    from facegraft.plugins.cli.progress import progress as bar
+    from facegraft.plugins.cli.progress import ProgressBar
 
     entry = builtin_registry().get(args.name)
     params = entry.spec.parse_settings(args.set)
     bindings = [parse_binding(text, entry.spec) for text in args.bindings]
     frames = parse_frame_range(args.frames) if args.frames else None
     shown = None if args.quiet or args.progress == "none" else args.progress
-    state: dict = {}
 
-    def report(done: int, total: int, frame: int) -> None:
-        if shown == "lines":
-            print(f"{PROGRESS_PREFIX} {done} {total} {frame}", flush=True)
-        elif shown == "bar":
-            if "bar" not in state:
-                state["bar"] = bar(iter(range(total)), total=total, unit="frame", desc=entry.spec.name, quiet=False)
-            next(state["bar"], None)
+    def lines(done: int, total: int, frame: int) -> None:
+        print(f"{PROGRESS_PREFIX} {done} {total} {frame}", flush=True)
 
-    result = run(entry, bindings, args.output, params, frames=frames, force=args.force, workers=args.workers,
-                 progress=report)
-    if "bar" in state:
-        for _ in state["bar"]:
-            pass
+    with ProgressBar(unit="frame", desc=entry.spec.name, quiet=shown != "bar") as bar:
+        result = run(entry, bindings, args.output, params, frames=frames, force=args.force, workers=args.workers,
+                     progress=lines if shown == "lines" else bar)
     if not args.quiet:
         print(f"{entry.spec.name}: wrote {len(result.written)} frames, skipped {len(result.skipped)} already written",
               file=sys.stderr if shown == "lines" else sys.stdout)

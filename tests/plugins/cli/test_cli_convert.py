@@ -62,7 +62,7 @@ def test_convert_resumes_and_refuses_bad_input(project, capsys):
     assert "wrote 2 frames (2 faces), skipped 4" in capsys.readouterr().out
     base = ["convert", plate, "--alignments", root / "plate.json", "--model", root / "model", "--frames", "1001-1002"]
     cases = [
-        (["-o", root / "bad" / "x.####.exr", "--face-id", "9"], "no face id 9"),
+        (["-o", root / "bad" / "x.####.exr", "--face-ids", "9"], "no face id 9"),
         (["-o", plate], "overwrite the input"),
         (["-o", root / "bad" / "x.####.exr", "--frames", "1001-1013"], "1013"),
         (["-o", root / "bad" / "x.####.exr", "--model", root / "faces_a"], "not a facegraft model"),
