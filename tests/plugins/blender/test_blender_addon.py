@@ -1,7 +1,8 @@
 """The Blender extension in a real Blender (bpy from PyPI in .venv-blender), headless.
 
 Create the environment once (CI does):
-    python3 -m venv .venv-blender && .venv-blender/bin/pip install 'bpy==4.5.*' pytest
+    python3 -m venv .venv-blender && .venv-blender/bin/pip install 'bpy==4.5.*'
+    python3 -m venv .venv-blender-5.0 && .venv-blender-5.0/bin/pip install 'bpy==5.0.1'
 The test builds the extension zip, makes a real EXR sequence from a clip with `facegraft media
 convert`, then runs blender_session.py in Blender's Python: install, operator, render. The
 rendered compositor output is checked here against the node's own result, numerically.
@@ -21,7 +22,7 @@ from facegraft.nodes.registry import builtin_registry
 from facegraft.plugins.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[3]
-# .venv-blender: bpy 4.5 LTS (required in CI); .venv-blender-5.0: bpy 5.0.1 (optional).
+# .venv-blender: bpy 4.5 LTS; .venv-blender-5.0: bpy 5.0.1 (both required in CI: FACEGRAFT_REQUIRE_BLENDER=1).
 BLENDERS = {"4.5": Path(os.environ.get("FACEGRAFT_BLENDER_PYTHON", ROOT / ".venv-blender" / "bin" / "python")),
             "5.0": ROOT / ".venv-blender-5.0" / "bin" / "python"}
 pytestmark = pytest.mark.slow
@@ -32,10 +33,10 @@ def blender_python(request) -> Path:
     path = BLENDERS[request.param]
     if not path.is_file():
         venv = path.parents[1].name
-        if request.param == "4.5" and os.environ.get("FACEGRAFT_REQUIRE_BLENDER") == "1":
+        if os.environ.get("FACEGRAFT_REQUIRE_BLENDER") == "1":
             pytest.fail(f"FACEGRAFT_REQUIRE_BLENDER=1 but no Blender Python at {path}")
         pytest.skip(f"no Blender {request.param} Python at {path}: python3 -m venv {venv} && "
-                    f"{venv}/bin/pip install 'bpy=={request.param}.*' pytest")
+                    f"{venv}/bin/pip install 'bpy=={request.param}.*'")
     return path
 
 
