@@ -106,7 +106,8 @@ def read_state(folder: str | Path) -> dict[str, Any]:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelMismatchError(f"{folder}: no checkpoint to resume ({path} missing); drop --resume to start") from None
+        raise ModelMismatchError(f"{folder}: no checkpoint to resume ({path} missing); "
+                                 "drop --resume to start") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelMismatchError(f"{path}: corrupt checkpoint state ({exc}); {hint}") from exc
     if not isinstance(state, dict) or state.get("schema") != SCHEMA or state.get("version") != VERSION:
@@ -154,4 +155,5 @@ def load_checkpoint(folder: str | Path, network: SwapNetwork, optimizer: torch.o
         torch.set_rng_state(extra["rng.torch"])
     if "rng.cuda" in extra and torch.cuda.is_available():
         torch.cuda.set_rng_state(extra["rng.cuda"])
-    return Checkpoint(int(state["iteration"]), float(state.get("elapsed_seconds", 0.0)), dict(state.get("settings", {})))
+    return Checkpoint(int(state["iteration"]), float(state.get("elapsed_seconds", 0.0)),
+                      dict(state.get("settings", {})))

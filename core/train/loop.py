@@ -205,7 +205,7 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
                                    any_nonfinite=lambda f: distributed.any_rank(dist, [f], device)[0])
             state["iteration"] = iteration = batch.iteration + 1
             now = time.monotonic()
-            if now - rate_t >= 2.0 or iteration - rate_it >= 50:
+            if now - rate_t >= 2.0 or iteration - rate_it >= 50 or (eg_per_s == 0.0 and iteration - rate_it >= 3):
                 eg_per_s = (iteration - rate_it) * 2 * settings.batch_size * dist.world_size / (now - rate_t)
                 rate_t, rate_it = now, iteration
             left = None if limit_s is None else max(0.0, (limit_s - (now - t0)) / 60)

@@ -85,7 +85,8 @@ def reconstruction_loss(faces: torch.Tensor, masks: torch.Tensor, targets: torch
         faces_m, targets_m = faces, targets
     structural = (multiscale_dssim(faces_m, targets_m) if faces.shape[-1] >= settings.multiscale_from
                   else dssim(faces_m, targets_m))
-    weights = m * (1.0 + (settings.eyes_weight - 1.0) * regions[:, 0:1] + (settings.mouth_weight - 1.0) * regions[:, 1:2])
+    weights = m * (1.0 + (settings.eyes_weight - 1.0) * regions[:, 0:1]
+                   + (settings.mouth_weight - 1.0) * regions[:, 1:2])
     pixel = weighted_pixel_loss(faces, targets, weights, kind=settings.pixel)
     mask = F.mse_loss(masks, target_masks)
     total = settings.dssim_weight * structural + settings.pixel_weight * pixel + settings.mask_weight * mask

@@ -66,7 +66,10 @@ def _settings(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
         changes.update(iterations=args.iterations, minutes=args.minutes)
     if args.lr is not None:
         changes["optim"] = dataclasses.replace(base.optim, learning_rate=args.lr)
-    return dataclasses.replace(base, **changes)
+    try:
+        return dataclasses.replace(base, **changes)
+    except ValueError as exc:
+        raise TrainingError(f"invalid training option: {exc}") from None
 
 
 def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tuple[ModelConfig, TrainSettings]:

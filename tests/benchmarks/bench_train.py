@@ -88,7 +88,8 @@ def matmul_flops(device: torch.device, *, repeats: int, dtype: torch.dtype = tor
     x = torch.randn(1, n, 32, 64, device=device, dtype=dtype)
     w = torch.randn(n, n, 1, 1, device=device, dtype=dtype)
     out = {}
-    for name, fn, flops in (("mm", lambda: a @ b, 2 * n ** 3), ("conv1x1", lambda: F.conv2d(x, w), 2 * n * n * 32 * 64)):
+    for name, fn, flops in (("mm", lambda: a @ b, 2 * n ** 3),
+                            ("conv1x1", lambda: F.conv2d(x, w), 2 * n * n * 32 * 64)):
         for _ in range(2):
             fn()
         times = []
@@ -108,8 +109,9 @@ def step_flops(network: nn.Module, batch, loss_settings) -> float:
     from facegraft.core.train.losses import reconstruction_loss
     with FlopCounterMode(display=False) as counter:
         fa, ma, fb, mb = network(batch.a.inputs, batch.b.inputs)
-        total = (reconstruction_loss(fa, ma, batch.a.targets, batch.a.masks, batch.a.regions, settings=loss_settings)["total"]
-                 + reconstruction_loss(fb, mb, batch.b.targets, batch.b.masks, batch.b.regions, settings=loss_settings)["total"])
+        a, b = batch.a, batch.b
+        total = (reconstruction_loss(fa, ma, a.targets, a.masks, a.regions, settings=loss_settings)["total"]
+                 + reconstruction_loss(fb, mb, b.targets, b.masks, b.regions, settings=loss_settings)["total"])
         total.backward()
     network.zero_grad(set_to_none=True)
     return float(counter.get_total_flops())

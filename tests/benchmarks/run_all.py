@@ -64,9 +64,12 @@ def run_one(script: Path, *, quick: bool, timeout: float) -> BenchRun:
         results = None
         if out_json.is_file():
             try:
-                results = json.loads(out_json.read_text()).get("results")
-            except (ValueError, AttributeError):
-                results = None
+                document = json.loads(out_json.read_text())
+            except ValueError:
+                document = None
+            if isinstance(document, dict):  # benchlib.write_json puts them under "results"; others at the top
+                results = document.get("results", {k: v for k, v in document.items()
+                                                   if k not in ("machine", "benchmark")})
     status = "ok" if done.returncode == 0 else f"failed (rc {done.returncode})"
     error = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or [""])[-1]
     return BenchRun(name, status, seconds, done.stdout.strip(), results, error)

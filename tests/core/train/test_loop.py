@@ -45,10 +45,11 @@ def _weights(folder):
     return load_model(folder).network.state_dict()
 
 
-def test_resume_reproduces_the_next_step(faceset_a, faceset_b, tmp_path) -> None:
-    _train(faceset_a, faceset_b, tmp_path / "split", iterations=3)
-    _train(faceset_a, faceset_b, tmp_path / "split", iterations=4, resume=True)
-    _train(faceset_a, faceset_b, tmp_path / "straight", iterations=4)
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_resume_reproduces_the_next_step(faceset_a, faceset_b, tmp_path, channels_last) -> None:
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=3, channels_last=channels_last)
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=4, resume=True, channels_last=channels_last)
+    _train(faceset_a, faceset_b, tmp_path / "straight", iterations=4, channels_last=channels_last)
     split, straight = _weights(tmp_path / "split"), _weights(tmp_path / "straight")
     assert all(torch.equal(split[k], straight[k]) for k in straight)
     history = (tmp_path / "split" / "training" / "history.jsonl").read_text().splitlines()

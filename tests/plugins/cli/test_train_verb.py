@@ -61,6 +61,8 @@ def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
         _train(facesets, tmp_path)
     with pytest.raises(TrainingError, match="resolution"):
         _train(facesets, tmp_path, "--resolution", "70", "--iterations", "1")
+    with pytest.raises(TrainingError, match="batch_size"):
+        _train(facesets, tmp_path, "--batch", "0", "--iterations", "1")
 
 
 def test_export_verb(facesets, tmp_path) -> None:
