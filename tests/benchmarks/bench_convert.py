@@ -89,7 +89,7 @@ def bench_size(tmp: Path, width: int, height: int, frames: int, swapper: ModelSw
     io_fps = frames / (time.perf_counter() - start)
     result = {"io_fps": io_fps}
     for outputs in ("all", "composite"):
-        settings = ConvertSettings(outputs=outputs, force=True, batch=4, color_match="off")
+        settings = ConvertSettings(outputs=outputs, force=True, batch=4)
         with RssSampler() as rss:
             start = time.perf_counter()
             convert_plate(source, alignments, swapper, str(tmp / f"out_{outputs}.####.exr"), source.frames,
