@@ -7,13 +7,13 @@ OETF-encoded Rec.709 in [0, 1] (`facegraft.core.faceset`).
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from facegraft.core.align.geometry import FACE_TYPES
 from facegraft.core.color import SRGB_ENCODED
 
 SCHEMA = "ModelConfig"
 VERSION = 1
 MIN_RESOLUTION = 64
 MAX_RESOLUTION = 512
-FACE_TYPES = ("full", "whole_face", "head", "half")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ModelConfig:
         if not 0 <= self.decoder_depth <= 3:
             raise ValueError(f"decoder_depth must be 0..3, got {self.decoder_depth}")
         if self.face_type not in FACE_TYPES:
-            raise ValueError(f"face_type must be one of {FACE_TYPES}, got {self.face_type!r}")
+            raise ValueError(f"face_type must be one of {tuple(FACE_TYPES)}, got {self.face_type!r}")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with the schema label."""
