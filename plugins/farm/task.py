@@ -192,13 +192,19 @@ def remove_stale_temporaries(layer: LayerSpec, frames: list[int]) -> list[Path]:
 
 
 def _process_alive(pid: int) -> bool:
+    """True while `pid` runs. A zombie (killed, not yet reaped: common when the farm's PID 1 does
+    not reap orphans) is not alive: it can write nothing more."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): trust kill(0)
+    return state != "Z"
 
 
 def read_summary(path: Path) -> dict | None:

@@ -102,3 +102,20 @@ def test_complete_chunk_runs_nothing(tmp_path, convert_job):
     assert again.exit_code == 0 and again.frames_skipped == again.frames_done == list(range(1001, 1006))
     assert "nothing to run" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("conv.*.exr")} == before
+
+
+def test_a_zombie_writer_is_not_alive():
+    import subprocess
+
+    from facegraft.plugins.farm.task import _process_alive
+
+    child = subprocess.Popen(["sleep", "30"])
+    assert _process_alive(child.pid)
+    child.kill()
+    import time
+
+    deadline = time.monotonic() + 5
+    while _process_alive(child.pid) and time.monotonic() < deadline:  # unreaped: a zombie
+        time.sleep(0.01)
+    assert not _process_alive(child.pid)
+    child.wait()
