@@ -65,8 +65,8 @@ def package_cattery(model_dir: str | Path, out_dir: str | Path, *, name: str | N
 def group_nk(node: str, cat: Path) -> str:
     """A Group holding one Inference node on the .cat (input: an aligned face crop, linear Rec.709)."""
     return "\n".join([
-        f"Group {{", f" name {node}", f' help "facegraft swap: aligned face crop in (linear Rec.709), '
-        f'face RGB + mask (alpha) out. Made by facegraft install cattery."', " addUserKnob {20 facegraft}", "}",
+        "Group {", f" name {node}", ' help "facegraft swap: aligned face crop in (linear Rec.709), '
+        'face RGB + mask (alpha) out. Made by facegraft install cattery."', " addUserKnob {20 facegraft}", "}",
         " Input {", "  inputs 0", "  name crop", " }",
         " Inference {", f'  modelFile "{cat.as_posix()}"', "  serialiseKnob {}", "  name swap", " }",
         " Output {", "  name Output1", " }", "end_group", ""])

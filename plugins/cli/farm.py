@@ -18,7 +18,6 @@ import os
 import shlex
 from pathlib import Path
 
-from facegraft.core.errors import FacegraftError
 from facegraft.core.media.sequence import SequencePattern, is_sequence_pattern, parse_frame_range
 from facegraft.core.media.source import open_source
 from facegraft.plugins.farm import cue, deadline

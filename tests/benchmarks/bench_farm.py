@@ -11,7 +11,6 @@ face convert can be plugged in later (`{plate}` and `{out}` are filled in, `--fr
 (the job is minutes long, so no repeats); the Dask rows include starting and closing the cluster.
 """
 import argparse
-import json
 import os
 import shlex
 import signal
@@ -30,7 +29,7 @@ from facegraft.plugins.farm.record import claim_outputs
 from facegraft.plugins.farm.status import job_status
 from facegraft.plugins.farm.task import read_summary
 
-from benchlib import machine, print_table, write_json
+from benchlib import print_table, write_json
 
 CLIP = Path(__file__).resolve().parents[2].parent / "shared/data/faces/KwaiVGI__LivePortrait/assets/examples/driving/d10.mp4"
 DEFAULT_COMMAND = "media convert {plate} {out} --to-colorspace 'sRGB Encoded Rec.709 (sRGB)'"

@@ -34,7 +34,6 @@ sys.path.insert(0, str(REPO / "tests" / "core" / "train"))
 from facegraft.core.models.config import ModelConfig  # noqa: E402
 from facegraft.core.models.network import SwapNetwork, faces_and_masks  # noqa: E402
 from facegraft.core.models.registry import create_model  # noqa: E402
-from facegraft.core.train.augment import AugmentSettings  # noqa: E402
 from facegraft.core.train.batches import make_batch, stream_batches  # noqa: E402
 from facegraft.core.train.data import load_face_data  # noqa: E402
 from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview  # noqa: E402

@@ -1,6 +1,5 @@
 """`facegraft farm submit|task|status` end to end, and every bad input: one line, exit code 2."""
 import json
-from pathlib import Path
 
 import pytest
 

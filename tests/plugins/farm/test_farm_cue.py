@@ -4,7 +4,6 @@ import xml.etree.ElementTree as Et
 
 import FileSequence
 import outline
-import pytest
 
 from facegraft.plugins.farm import cue
 from facegraft.plugins.farm.job import write_job
