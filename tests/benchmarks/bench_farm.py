@@ -33,6 +33,19 @@ from benchlib import print_table, write_json
 
 CLIP = Path(__file__).resolve().parents[2].parent / "shared/data/faces/KwaiVGI__LivePortrait/assets/examples/driving/d10.mp4"
 DEFAULT_COMMAND = "media convert {plate} {out} --to-colorspace 'sRGB Encoded Rec.709 (sRGB)'"
+FACE_COMMAND = "convert {plate} --alignments {alignments} --model {model} -o {out}"
+
+
+def prepare_face_convert(tmp: Path, plate: str) -> dict[str, str]:
+    """Alignments of the plate (facegraft extract, untimed) and an untrained 64 px DF model."""
+    from facegraft.core.models.config import ModelConfig
+    from facegraft.core.models.files import save_model
+    from facegraft.core.models.registry import create_model
+
+    subprocess.run([*default_executable(), "-q", "extract", plate, "-o", str(tmp / "plate.json")], check=True)
+    config = ModelConfig("df", resolution=64)
+    save_model(create_model(config), config, tmp / "model", training_state={"iteration": 0})
+    return {"alignments": str(tmp / "plate.json"), "model": str(tmp / "model")}
 
 
 def make_plate(folder: Path, frames: int, size: int) -> str:
@@ -90,19 +103,23 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None, help="thread limit per farm task")
     parser.add_argument("--command", default=DEFAULT_COMMAND, help="facegraft command template ({plate}, {out})")
+    parser.add_argument("--face-convert", action="store_true", help=f"time `{FACE_COMMAND}` (512x512 frames)")
     parser.add_argument("--quick", action="store_true", help="256x256 frames instead of 512x512")
     parser.add_argument("--json", help="also write results here")
     args = parser.parse_args()
-    size = 256 if args.quick else 512
+    if args.face_convert:
+        args.command = FACE_COMMAND
+    size = 256 if args.quick and not args.face_convert else 512  # a 256 crop of d10 cuts the face
     frame_range = f"1001-{1000 + args.frames}"
     results = {"frames": args.frames, "size": size, "chunk": args.chunk, "command": args.command}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "plate").mkdir()
         plate = make_plate(tmp / "plate", args.frames, size)
+        extra = prepare_face_convert(tmp, plate) if args.face_convert else {}
 
         def command(out: Path) -> list[str]:
-            return [a.format(plate=plate, out=out / "conv.####.exr") for a in shlex.split(args.command)]
+            return [a.format(plate=plate, out=out / "conv.####.exr", **extra) for a in shlex.split(args.command)]
 
         def job(name: str, chunk: int = args.chunk) -> JobSpec:
             out = tmp / name
