@@ -23,6 +23,7 @@ from facegraft.core.train.checkpoint import (TRAINING_DIR, has_checkpoint, load_
                                              saved_model_config)
 from facegraft.core.train.data import FaceData, check_pair, load_face_data
 from facegraft.core.train.distributed import DistContext
+from facegraft.core.train.divergence import LossJumpDetector
 from facegraft.core.train.errors import TrainingDivergedError, TrainingError
 from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview
 from facegraft.core.train.history import History
@@ -196,6 +197,7 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
     eg_per_s = 0.0
     if settings.iterations is not None and state["iteration"] >= settings.iterations:
         return "iterations"
+    jump = LossJumpDetector()
     stream = stream_batches(data_a, data_b, batch_size=settings.batch_size, settings=settings.augment,
                             seed=settings.seed, rank=dist.rank, start=state["iteration"], workers=settings.workers)
     try:
@@ -215,11 +217,16 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             done_its = settings.iterations is not None and iteration >= settings.iterations
             done_time = limit_s is not None and now - t0 >= limit_s
             due = now - last_save >= settings.save_every_minutes * 60
-            done_time, due = distributed.any_rank(dist, [done_time and dist.is_main, due and dist.is_main], device)
+            collapsed = jump.update(losses["loss"])
+            done_time, due, collapsed = distributed.any_rank(
+                dist, [done_time and dist.is_main, due and dist.is_main, collapsed], device)
+            if collapsed:
+                raise TrainingDivergedError(f"loss jumped from ~{jump.baseline:.3f} to {losses['loss']:.3f} and stayed "
+                                            f"there for {jump.patience} steps (iteration {iteration}): the run collapsed")
             if done_its or done_time:
                 watch.preview(network, data_a, data_b)
                 return "iterations" if done_its else "minutes"
-            if due:
+            if due and not jump.suspicious:
                 save()
                 last_save = time.monotonic()
     finally:

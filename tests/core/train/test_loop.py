@@ -167,3 +167,16 @@ def test_preview_grid_layout(faceset_a, faceset_b) -> None:
     assert grid.shape == (3 * 64, 5 * 64, 3) and grid.dtype.name == "uint8"
     first = (a.holdout[0, :3].float().permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")
     assert abs(grid[:64, :64].astype(int) - first.astype(int)).max() <= 1  # column 0 is the input A face
+
+
+def test_a_collapsed_loss_stops_before_a_bad_checkpoint_is_saved(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:
+    real = loop.training_step
+
+    def collapsing(model, optimizer, batch, **kwargs):  # a finite loss that jumps 10x at iteration 61
+        out = real(model, optimizer, batch, **kwargs)
+        return {**out, "loss": out["loss"] * (10.0 if batch.iteration >= 60 else 1.0)}
+
+    monkeypatch.setattr(loop, "training_step", collapsing)
+    with pytest.raises(TrainingDivergedError, match=r"loss jumped .*\(iteration 80\): the run collapsed.*checkpoint \(iteration 60\)"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=200, save_every_minutes=0.0)
+    assert read_state(tmp_path)["iteration"] == 60  # saved every step until the jump, never after
