@@ -6,6 +6,7 @@ Each rank draws its own batches (seeded by rank); only rank 0 writes files.
 """
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as torch_dist
@@ -51,7 +52,16 @@ def start(ctx: DistContext, device: torch.device) -> None:
 
 
 def stop(ctx: DistContext) -> None:
+    """Leave the process group once every rank got here (rank 0 may still be writing a checkpoint:
+    a rank that tears gloo down first can abort with "terminate called without an active exception")."""
     if ctx.enabled and torch_dist.is_initialized():
+        try:
+            if torch_dist.get_backend() == "gloo":
+                torch_dist.monitored_barrier(timeout=timedelta(seconds=300))
+            else:
+                torch_dist.barrier()
+        except RuntimeError:  # another rank died: nothing left to wait for
+            pass
         torch_dist.destroy_process_group()
 
 
