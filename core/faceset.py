@@ -82,15 +82,6 @@ class FaceSet:
         pixels = rgba.astype(np.float32) * np.float32(1.0 / _U16)
         return np.ascontiguousarray(pixels[..., 2::-1]), np.ascontiguousarray(pixels[..., 3])
 
-    def load_all(self, indices: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Crops (N, S, S, 3) float32 and masks (N, S, S) float32 for `indices` (default: all)."""
-        indices = range(len(self)) if indices is None else indices
-        crops = np.empty((len(indices), self.size, self.size, 3), np.float32)
-        masks = np.empty((len(indices), self.size, self.size), np.float32)
-        for i, index in enumerate(indices):
-            crops[i], masks[i] = self.load(index)
-        return crops, masks
-
     def with_faces(self, faces: Sequence[FaceRecord]) -> "FaceSet":
         return FaceSet(self.path, self.size, self.face_type, self.color_encoding, tuple(faces))
 

@@ -73,9 +73,6 @@ class FaceAlignment:
                    _array(d["frame_to_crop"], (2, 3)), _array(d["embedding"], (-1,)))
         return face
 
-    def same_as(self, other: "FaceAlignment") -> bool:
-        """Equal as stored (after the file's rounding)."""
-        return self.to_json() == other.to_json()
 
 
 @dataclass(frozen=True)

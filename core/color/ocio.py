@@ -59,9 +59,6 @@ class ColorManager:
                                    f"use one of its spaces or roles (e.g. {known}, scene_linear)")
         return space.getName()
 
-    def is_known(self, name: str) -> bool:
-        return self.config.getColorSpace(name) is not None
-
     def convert(self, pixels: np.ndarray, src: str, dst: str) -> np.ndarray:
         """Convert RGB(A) pixels from color space `src` to `dst`; alpha and extra channels are copied.
 

@@ -2,7 +2,7 @@
 
 Frames are decoded one at a time, never a whole clip. Frame numbers start at 1, like Nuke's Read
 of a movie and FFmpeg's image2 muxer. Pixels are float32 `(H, W, 3)` RGB in [0, 1], in the
-clip's display encoding (documented default color space: `DEFAULT_VIDEO_COLORSPACE`).
+clip's display encoding (sRGB-encoded Rec.709 by default: see `facegraft.core.media.source`).
 """
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ import numpy as np
 from facegraft.core.errors import MediaError
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm", ".mxf"})
-DEFAULT_VIDEO_COLORSPACE = "sRGB Encoded Rec.709 (sRGB)"
 FIRST_VIDEO_FRAME = 1
 
 
