@@ -25,6 +25,11 @@ _MODEL_3D = np.array([(0.0, 0.0, 0.0), (0.0, -330.0, -65.0), (-225.0, 170.0, -13
                       (225.0, 170.0, -135.0), (-150.0, -150.0, -125.0), (150.0, -150.0, -125.0)], np.float64)
 _LEFT_EYE, _RIGHT_EYE = tuple(range(36, 42)), tuple(range(42, 48))
 _INNER_LIP_TOP, _INNER_LIP_BOTTOM = (61, 62, 63), (67, 66, 65)
+MOUTH_CORNERS = (48, 54)
+# iBUG-68 regions, for per-region landmark errors.
+REGIONS: dict[str, tuple[int, ...]] = {"jaw": tuple(range(0, 17)), "brows": tuple(range(17, 27)),
+                                       "nose": tuple(range(27, 36)), "eyes": tuple(range(36, 48)),
+                                       "mouth": tuple(range(48, 68))}
 
 
 def _points(landmarks: np.ndarray) -> np.ndarray:
@@ -102,11 +107,27 @@ def angle_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(d)
 
 
+def region_errors(landmarks: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
+    """`landmark_error` restricted to each of `REGIONS` (jaw, brows, nose, eyes, mouth).
+
+    Args: landmarks, reference: (..., 68, 2) float, same pixel grid.
+    Returns: {region: (...) float64}, mean point distance over the reference's interocular.
+    """
+    points, ref = _points(landmarks), _points(reference)
+    if points.shape != ref.shape:
+        raise ValueError(f"landmarks {points.shape} and reference {ref.shape} differ in shape")
+    scale = np.maximum(interocular(ref), 1e-9)
+    distance = np.linalg.norm(points - ref, axis=-1)
+    return {name: distance[..., list(index)].mean(axis=-1) / scale for name, index in REGIONS.items()}
+
+
 def mouth_opening(landmarks: np.ndarray) -> np.ndarray:
-    """Inner-lip gap (mean of 61-67, 62-66, 63-65) over interocular: (...) float64, ~0 closed, 0.3+ wide."""
+    """Inner-lip gap (mean of 61-67, 62-66, 63-65) over the mouth width (corners 48-54):
+    (...) float64, ~0 closed, 0.3+ wide open (teeth showing), independent of face size."""
     points = _points(landmarks)
     gap = np.linalg.norm(points[..., list(_INNER_LIP_TOP), :] - points[..., list(_INNER_LIP_BOTTOM), :], axis=-1)
-    return gap.mean(axis=-1) / np.maximum(interocular(points), 1e-9)
+    width = np.linalg.norm(points[..., MOUTH_CORNERS[1], :] - points[..., MOUTH_CORNERS[0], :], axis=-1)
+    return gap.mean(axis=-1) / np.maximum(width, 1e-9)
 
 
 def eye_opening(landmarks: np.ndarray) -> np.ndarray:

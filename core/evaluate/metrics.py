@@ -1,8 +1,11 @@
-"""Swap quality measures as pure functions of arrays: identity, temporal stability, reconstruction.
+"""Swap quality measures as pure functions of arrays: identity, expression agreement over a shot,
+temporal stability.
 
 Identity embeddings are dlib's 128-D face descriptors: the same person is closer than 0.6
 (`SAME_PERSON`), two frames of one person ≈ 0.1 apart, different people ≈ 0.8.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from facegraft.core.evaluate.face_geometry import interocular
@@ -64,7 +67,7 @@ def frame_change(previous: np.ndarray, current: np.ndarray, matte: np.ndarray) -
     total = weight.sum()
     if total <= 0:
         return float("nan")
-    diff = np.abs(current[..., :3].astype(np.float64) - previous[..., :3].astype(np.float64)).mean(axis=-1)
+    diff = np.abs(current[..., :3] - previous[..., :3]).mean(axis=-1, dtype=np.float64)
     return float((diff * weight).sum() / total)
 
 
@@ -78,36 +81,56 @@ def flicker_ratio(swap_change: np.ndarray, plate_change: np.ndarray, *, floor: f
     return np.asarray(swap_change, np.float64) / np.maximum(np.asarray(plate_change, np.float64), floor)
 
 
-def psnr(image: np.ndarray, reference: np.ndarray, *, peak: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in dB of `image` against `reference` (same shape); inf when equal."""
-    mse = float(np.mean((np.asarray(image, np.float64) - np.asarray(reference, np.float64)) ** 2))
-    return float("inf") if mse == 0 else float(10.0 * np.log10(peak * peak / mse))
-
-
-def ssim(image: np.ndarray, reference: np.ndarray, *, peak: float = 1.0, sigma: float = 1.5) -> float:
-    """Mean structural similarity (Wang et al. 2004; Gaussian window `sigma`, K1 0.01, K2 0.03).
-
-    Args: image, reference: (H, W) or (H, W, C) float, same shape, values on a 0..`peak` scale.
-    Returns: float in [-1, 1], 1 for identical images (channels averaged).
-    """
-    import cv2
-
-    x, y = np.asarray(image, np.float64), np.asarray(reference, np.float64)
-    if x.shape != y.shape:
-        raise ValueError(f"image {x.shape} and reference {y.shape} differ in shape")
-    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
-
-    def blur(a: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(a, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-
-    mx, my = blur(x), blur(y)
-    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    ssim_map = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return float(ssim_map.mean())
-
-
 def nan_mean(values: np.ndarray) -> float:
     """Mean of the finite values (NaN when there is none)."""
     v = np.asarray(values, np.float64)
     v = v[np.isfinite(v)]
     return float(v.mean()) if v.size else float("nan")
+
+
+def nan_median(values: np.ndarray) -> float:
+    """Median of the finite values (NaN when there is none)."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def robust_range(values: np.ndarray) -> float:
+    """Spread of the finite values: 95th minus 5th percentile (NaN when there is none)."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, 95) - np.percentile(v, 5)) if v.size else float("nan")
+
+
+@dataclass(frozen=True)
+class SeriesAgreement:
+    """How a swap's per-frame series (e.g. mouth opening) follows the plate's over a shot.
+
+    correlation: Pearson r over frames where both are measured (NaN when either is constant);
+    mean_abs_diff: mean |swap - plate|; range_ratio: `robust_range` of swap over plate's;
+    plate_range: the plate's own `robust_range` (a plate that barely moves cannot show correlation);
+    frames: frames where both are measured.
+    """
+
+    correlation: float
+    mean_abs_diff: float
+    range_ratio: float
+    plate_range: float
+    frames: int
+
+
+def series_agreement(swap: np.ndarray, plate: np.ndarray) -> SeriesAgreement:
+    """Agreement of `swap` (T,) with `plate` (T,) (NaN where a frame was not measured)."""
+    s, p = np.asarray(swap, np.float64), np.asarray(plate, np.float64)
+    if s.shape != p.shape:
+        raise ValueError(f"series of shapes {s.shape} and {p.shape}")
+    both = np.isfinite(s) & np.isfinite(p)
+    s, p = s[both], p[both]
+    plate_range, swap_range = robust_range(p), robust_range(s)
+    correlation = float("nan")
+    if len(s) >= 3 and np.ptp(s) > 1e-9 and np.ptp(p) > 1e-9:
+        correlation = float(np.corrcoef(s, p)[0, 1])
+    return SeriesAgreement(correlation=correlation,
+                           mean_abs_diff=float(np.mean(np.abs(s - p))) if len(s) else float("nan"),
+                           range_ratio=swap_range / plate_range if plate_range > 0 else float("nan"),
+                           plate_range=plate_range, frames=int(len(s)))

@@ -1,5 +1,6 @@
-"""The eval report folder: eval.json, contact_sheet.png (plate | swap | matte), plots.png
-(per-frame curves drawn with OpenCV) and report.html showing them with the summary table.
+"""The eval report folder: eval.json, report.html (the verdict and each criterion first, then the
+summary table), plots.png (per-frame curves drawn with OpenCV), contact_sheet.png (plate | swap |
+matte, zoomed on the face) and worst_frames.png (the frames each failing measure judged worst).
 
 Images are 8-bit sRGB-encoded (display-referred), as the evaluation saw the frames.
 """
@@ -29,6 +30,8 @@ def write_report(evaluation: Evaluation, folder: str | Path, *, title: str = "fa
     atomic_write_text(folder / "eval.json", json.dumps(evaluation.to_json(), indent=1))
     if evaluation.contact:
         _write_png(folder / "contact_sheet.png", contact_sheet(evaluation.contact))
+    if evaluation.worst:
+        _write_png(folder / "worst_frames.png", contact_sheet([(n, row) for n, _, row in evaluation.worst]))
     _write_png(folder / "plots.png", frame_plots(evaluation))
     atomic_write_text(folder / "report.html", _html(evaluation, title))
     return folder / "report.html"
@@ -93,13 +96,22 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
 
 
 def frame_plots(evaluation: Evaluation) -> np.ndarray:
-    """The per-frame charts stacked: identity, landmark error, pose difference, stability."""
+    """The per-frame charts stacked: mouth and eye opening (swap vs plate), detail, color, identity,
+    landmark error, pose difference, stability."""
     rows = evaluation.per_frame
     x = np.array([r.frame for r in rows], np.float64)
     col = {k: np.array([getattr(r, k) for r in rows], np.float64) for k in
-           ("dist_a", "dist_b", "landmark_error", "jitter", "flicker")}
+           ("dist_a", "dist_b", "landmark_error", "jitter", "flicker", "mouth_swap", "mouth_plate", "eyes_swap",
+            "eyes_plate", "detail_ratio", "delta_e", "seam")}
     pose = np.array([r.pose_diff for r in rows], np.float64).reshape(-1, 3)
     charts = [
+        line_plot(x, [("swap", col["mouth_swap"]), ("plate", col["mouth_plate"])],
+                  title="mouth opening (inner lips / mouth width)"),
+        line_plot(x, [("swap", col["eyes_swap"]), ("plate", col["eyes_plate"])], title="eye opening (aspect ratio)"),
+        line_plot(x, [("ratio", col["detail_ratio"])], title="detail: swap / plate band-pass energy (1 = as sharp)",
+                  threshold=1.0),
+        line_plot(x, [("skin dE", col["delta_e"]), ("seam x10", col["seam"] * 10)],
+                  title="skin color difference (OKLab x100) and seam ratio"),
         line_plot(x, [("to A", col["dist_a"]), ("to B", col["dist_b"])], title="identity distance (0.6 = same person)",
                   threshold=0.6),
         line_plot(x, [("error", col["landmark_error"])], title="landmark error / interocular"),
@@ -111,36 +123,73 @@ def frame_plots(evaluation: Evaluation) -> np.ndarray:
     return np.concatenate(charts, axis=0)
 
 
-def summary_lines(summary: EvalSummary) -> list[tuple[str, str]]:
-    """(name, value) pairs of the summary, formatted for people."""
-    def f(v: float, fmt: str = ".3f") -> str:
-        return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+def _fmt(v: float | None, fmt: str = ".3f") -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
-    lines = [("frames (with a face)", f"{summary.frames} ({summary.faces})"),
-             ("closer to A than to B", f(100 * summary.closer_to_a, ".0f") + " %"),
-             ("under 0.6 to A (same person)", f(100 * summary.under_threshold_a, ".0f") + " %"),
-             ("identity distance to A / to B", f"{f(summary.dist_a)} / {f(summary.dist_b)}"),
-             ("landmark error (/ interocular)", f(summary.landmark_error, ".4f")),
-             ("pose difference yaw/pitch/roll (deg)", " / ".join(f(v, ".1f") for v in summary.pose_diff)),
-             ("landmark jitter (/ interocular per frame)", f(summary.jitter, ".4f")),
-             ("flicker (swap / plate change)", f(summary.flicker, ".2f")),
-             ("swapped face found by the detector", f(100 * summary.swap_detected, ".0f") + " %")]
+
+def verdict_lines(summary: EvalSummary) -> list[tuple[str, str]]:
+    """("verdict", usable / not usable) then (criterion, "pass" or "FAIL: what failed")."""
+    lines = [("verdict", summary.verdict)]
+    for c in summary.criteria:
+        lines.append((c.name, "pass" if c.passed else "FAIL: " + "; ".join(c.failures)))
+    return lines
+
+
+def summary_lines(summary: EvalSummary) -> list[tuple[str, str]]:
+    """(name, value) pairs of the summary, formatted for people: the verdict lines first."""
+    f = _fmt
+    mouth, eyes = summary.mouth, summary.eyes
+    lines = verdict_lines(summary) + [
+        ("frames (with a face)", f"{summary.frames} ({summary.faces})"),
+        ("swap shows a face (own detection)", f(100 * summary.swap_detected, ".0f") + " %"),
+        ("closer to A than to B", f(100 * summary.closer_to_a, ".0f") + " %"),
+        ("under 0.6 to A (same person)", f(100 * summary.under_threshold_a, ".0f") + " %"),
+        ("identity distance to A / to B (median)", f"{f(summary.dist_a)} / {f(summary.dist_b)}"),
+        ("mouth opening: correlation / range ratio / mean diff",
+         f"{f(mouth.correlation, '.2f')} / {f(mouth.range_ratio, '.2f')} / {f(mouth.mean_abs_diff)}"
+         f" (plate range {f(mouth.plate_range)})"),
+        ("eye opening: correlation / range ratio / mean diff",
+         f"{f(eyes.correlation, '.2f')} / {f(eyes.range_ratio, '.2f')} / {f(eyes.mean_abs_diff)}"
+         f" (plate range {f(eyes.plate_range)})"),
+        ("detail ratio (achievable / plate / A's faces)",
+         f"{f(summary.detail_ratio, '.2f')} / {f(summary.detail_ratio_plate, '.2f')} / "
+         f"{f(summary.detail_ratio_a, '.2f')}"),
+        ("skin ΔE (OKLab x100) / seam ratio", f"{f(summary.delta_e, '.1f')} / {f(summary.seam, '.2f')}"),
+        ("landmark error (/ interocular)", f(summary.landmark_error, ".4f")),
+        ("  per region", ", ".join(f"{k} {f(v, '.3f')}" for k, v in summary.region_errors.items())),
+        ("pose difference yaw/pitch/roll (deg)", " / ".join(f(v, ".1f") for v in summary.pose_diff)),
+        ("landmark jitter (/ interocular per frame)", f(summary.jitter, ".4f")),
+        ("flicker (swap / plate change)", f(summary.flicker, ".2f"))]
     for key, value in (summary.reconstruction or {}).items():
         lines.append((f"held-out {key.replace('_', ' ')}", f(value)))
     return lines
 
 
 def _html(evaluation: Evaluation, title: str) -> str:
+    summary = evaluation.summary
+    usable = summary.verdict == "usable"
+    criteria = "".join(
+        f"<tr><th>{html.escape(c.name)}</th><td class='{'ok' if c.passed else 'bad'}'>"
+        f"{'pass' if c.passed else 'FAIL'}</td><td>{'<br>'.join(html.escape(x) for x in c.checks)}</td></tr>"
+        for c in summary.criteria)
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                   for k, v in summary_lines(evaluation.summary))
+                   for k, v in summary_lines(summary)[len(summary.criteria) + 1:])
     frames = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in asdict(r).values()) + "</tr>"
                      for r in evaluation.per_frame)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in asdict(evaluation.per_frame[0]))
+    worst = ""
+    if evaluation.worst:
+        items = "".join(f"<li>frame {n}: {html.escape(why)}</li>" for n, why, _ in evaluation.worst)
+        worst = f"<h2>Worst frames: plate | swap | matte</h2><ul>{items}</ul><img src='worst_frames.png'>"
     sheet = '<h2>Contact sheet: plate | swap | matte</h2><img src="contact_sheet.png">' if evaluation.contact else ""
     return (f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left}</style>"
-            f"<h1>{html.escape(title)}</h1><table>{rows}</table>{sheet}"
-            f"<h2>Per frame</h2><img src='plots.png'><table><tr>{head}</tr>{frames}</table>\n")
+            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left;vertical-align:top}"
+            ".ok{color:#187a2f}.bad{color:#b3261e;font-weight:bold}</style>"
+            f"<h1>{html.escape(title)}</h1>"
+            f"<h2 class='{'ok' if usable else 'bad'}'>Verdict: {html.escape(summary.verdict)}</h2>"
+            f"<table>{criteria}</table><h2>Per-frame curves</h2><img src='plots.png'>{worst}{sheet}"
+            f"<h2>Summary</h2><table>{rows}</table>"
+            f"<h2>Per frame</h2><table><tr>{head}</tr>{frames}</table>\n")
 
 
 def _cell(v: object) -> str:
@@ -148,4 +197,6 @@ def _cell(v: object) -> str:
         return "" if math.isnan(v) else f"{v:.4g}"
     if isinstance(v, (tuple, list)):
         return " / ".join(_cell(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_cell(x)}" for k, x in v.items())
     return str(v)

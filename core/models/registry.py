@@ -49,7 +49,8 @@ class Registry:
 
 
 ARCHITECTURES = Registry("architecture", {"df": "facegraft.core.models.df",
-                                          "liae": "facegraft.core.models.liae"})
+                                          "liae": "facegraft.core.models.liae",
+                                          "original": "facegraft.core.models.original"})
 
 
 def register_architecture(name: str) -> Callable[[Constructor], Constructor]:

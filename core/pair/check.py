@@ -45,7 +45,7 @@ class FaceSamples:
 class PairSettings:
     pose_tolerance: float = 10.0  # degrees, yaw and pitch
     mirrored: bool = True  # A's faces also count flipped (training flips them)
-    mouth_margin: float = 0.08  # interocular units
+    mouth_margin: float = 0.14  # mouth-width units (inner-lip gap / mouth width)
     eye_margin: float = 0.04  # eye aspect ratio units
 
 

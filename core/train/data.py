@@ -1,8 +1,12 @@
 """Face-set pixels for training: crops, masks and eye/mouth maps as one in-memory tensor.
 
 Layout of `FaceData.planes`: (N, 6, S, S) float16, channels RGB (crop encoding, [0, 1]), mask,
-eyes, mouth ([0, 1]). The last `holdout` faces (in face-set order: by frame) are kept apart for
-previews and quality measurements and never trained on.
+eyes, mouth ([0, 1]). The last `holdout` faces (in face-set order: by frame) are a held-out block
+kept apart for previews and quality measurements; faces within `gap` frames before that block are
+dropped as well, so no trained frame is a near-duplicate of a held-out one (neighbouring video
+frames are almost the same image, and would make held-out scores read like training scores).
+On small sets each of the two takes at most a fifth of the faces, so most of a short clip still
+trains; the counts used are reported with the held-out scores.
 """
 from dataclasses import dataclass
 
@@ -47,28 +51,45 @@ def region_maps(landmarks: np.ndarray, size: int) -> np.ndarray:
     return np.clip(maps, 0.0, 1.0)
 
 
-def load_face_data(faceset: FaceSet, *, holdout: int, name: str) -> FaceData:
-    """Load every face of `faceset` into memory and split off the last `holdout` faces.
+def split_indices(frames: list[int], *, holdout: int, gap: int) -> tuple[list[int], list[int]]:
+    """Indices (train, held out) of faces with frame numbers `frames` (ascending): the last
+    min(`holdout`, N/5) faces are held out; training keeps the faces more than `gap` frames before
+    them, dropping at most N/5 faces for the gap."""
+    if holdout < 0 or gap < 0:
+        raise ValueError(f"holdout and gap must be >= 0, got {holdout} and {gap}")
+    n = len(frames)
+    cut = n - min(holdout, n // 5)
+    if cut == n:
+        return list(range(n)), []
+    near = sum(1 for i in range(cut) if frames[i] >= frames[cut] - gap)
+    return list(range(cut - min(near, n // 5))), list(range(cut, n))
+
+
+def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str) -> FaceData:
+    """Load `faceset` into memory, split into training faces and a held-out block (see the module).
 
     Raises: TrainingError when fewer than MIN_TRAIN_FACES faces remain for training;
     MediaError (from the face set) for an unreadable crop.
     """
-    if holdout < 0:
-        raise ValueError(f"holdout must be >= 0, got {holdout}")
-    n = len(faceset)
-    if n - holdout < MIN_TRAIN_FACES:
-        raise TrainingError(f"{faceset.path}: face set {name} has {n} faces; training needs at least "
-                            f"{MIN_TRAIN_FACES + holdout} ({MIN_TRAIN_FACES} to train on + {holdout} held out): "
-                            "extract more frames")
+    train, held = split_indices([r.frame for r in faceset.faces], holdout=holdout, gap=gap)
+    if len(train) < MIN_TRAIN_FACES:
+        raise TrainingError(f"{faceset.path}: face set {name} has {len(faceset)} faces; with {holdout} held out "
+                            f"and a gap of {gap} frames before them, {len(train)} remain to train on (at least "
+                            f"{MIN_TRAIN_FACES} needed): extract more frames, or lower --holdout / --holdout-gap")
+    tensor = torch.from_numpy(face_planes(faceset, train + held))
+    return FaceData(tensor[: len(train)], tensor[len(train):], faceset.size, name)
+
+
+def face_planes(faceset: FaceSet, indices: list[int]) -> np.ndarray:
+    """The planes (N, 6, S, S) float16 (see the module docstring) of the faces at `indices`."""
     s = faceset.size
-    planes = np.empty((n, 6, s, s), np.float16)
-    for i, record in enumerate(faceset.faces):
+    planes = np.empty((len(indices), 6, s, s), np.float16)
+    for row, i in enumerate(indices):
         crop, mask = faceset.load(i)
-        planes[i, :3] = crop.transpose(2, 0, 1)
-        planes[i, 3] = mask
-        planes[i, 4:] = region_maps(record.landmarks, s)
-    tensor = torch.from_numpy(planes)
-    return FaceData(tensor[: n - holdout], tensor[n - holdout:], s, name)
+        planes[row, :3] = crop.transpose(2, 0, 1)
+        planes[row, 3] = mask
+        planes[row, 4:] = region_maps(faceset.faces[i].landmarks, s)
+    return planes
 
 
 def check_pair(a: FaceSet, b: FaceSet) -> None:

@@ -14,11 +14,24 @@ def _rgb(planes: torch.Tensor, device: torch.device) -> torch.Tensor:
     return planes[:, :3].float().to(device)
 
 
+def masked_ssim(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, *, window_size: int = 11) -> torch.Tensor:
+    """Mask-weighted mean of the SSIM map of the unmasked images: (B,) float.
+
+    Args: x, y (B, C, S, S) in [0, 1]; mask (B, 1, S, S) in [0, 1], the weight of each pixel's SSIM.
+    The SSIM map is computed on the images as they are (never multiplied by the mask: matching
+    zeros outside a mask would score as perfect) and averaged over the mask only.
+    """
+    ssim = ssim_map(x, y, window_size=window_size).mean(dim=1, keepdim=True)
+    k = window_size // 2
+    weight = mask[..., k:mask.shape[-2] - k, k:mask.shape[-1] - k]
+    return (ssim * weight).sum(dim=(1, 2, 3)) / weight.sum(dim=(1, 2, 3)).clamp_min(1e-6)
+
+
 @torch.no_grad()
 def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: torch.Tensor) -> dict[str, float]:
     """Face-region SSIM and PSNR (dB, peak 1) of A→A and B→B reconstructions of held-out planes
-    (N, 6, S, S). Both images are multiplied by the face mask (as the training loss sees them);
-    PSNR uses the mask-weighted mean squared error."""
+    (N, 6, S, S): SSIM is `masked_ssim`, PSNR uses the mask-weighted mean squared error; both are
+    averaged over faces."""
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
@@ -29,7 +42,7 @@ def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: to
     for side, x, y, planes in (("a", fa.float(), a, holdout_a), ("b", fb.float(), b, holdout_b)):
         m = planes[:, 3:4].float().to(device)
         mse = (((x - y) ** 2) * m).sum(dim=(1, 2, 3)) / (m.sum(dim=(1, 2, 3)) * 3).clamp_min(1e-6)
-        out[f"ssim_{side}"] = float(ssim_map(x * m, y * m).mean())
+        out[f"ssim_{side}"] = float(masked_ssim(x, y, m).mean())
         out[f"psnr_{side}"] = float((10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean())
     return out
 

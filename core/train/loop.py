@@ -50,8 +50,8 @@ def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
     """Validate the pair against the model and load both into memory (TrainingError/ModelMismatchError)."""
     check_pair(faceset_a, faceset_b)
     check_compatible(model_config, faceset_a, model_path="the model options")
-    return (load_face_data(faceset_a, holdout=settings.holdout, name="A"),
-            load_face_data(faceset_b, holdout=settings.holdout, name="B"))
+    return (load_face_data(faceset_a, holdout=settings.holdout, gap=settings.holdout_gap, name="A"),
+            load_face_data(faceset_b, holdout=settings.holdout, gap=settings.holdout_gap, name="B"))
 
 
 def build(model_config: ModelConfig, settings: TrainSettings, device: torch.device, *,

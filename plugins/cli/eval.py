@@ -7,10 +7,13 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "eval", help="measure a swap: identity, expression/pose kept, flicker; optional HTML report",
-        description="Measure a swapped sequence against its plate: dlib identity distance to A and to B, "
-                    "68-landmark error and head-pose difference, landmark jitter and flicker, and held-out "
-                    "SSIM/PSNR when given the model.")
+        "eval", help="judge a swap: identity, expression, detail, color, temporal; a verdict and an HTML report",
+        description="Judge a swapped sequence against its plate on five criteria, each pass/fail, and a verdict "
+                    "('usable' only when all pass): identity (closer to A than to B), expression (the swap's own "
+                    "landmarks: mouth and eye opening follow the plate's), detail (band-pass energy inside the "
+                    "face vs the plate's and A's own faces), color (skin ΔE in OKLab through OCIO, seam at the "
+                    "matte edge), temporal (flicker, jitter). With --model, also masked SSIM/PSNR on held-out "
+                    "faces. Thresholds: facegraft/core/evaluate/criteria.py.")
     parser.add_argument("--swapped", required=True, metavar="OUT",
                         help="the converted sequence, e.g. out/swap.####.exr")
     parser.add_argument("--source", required=True, metavar="A",
@@ -18,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", required=True, metavar="B", help="the original plate (sequence or clip)")
     parser.add_argument("--alignments", help="the plate's alignments (picks the face; default: the largest face)")
     parser.add_argument("--model", help="model folder: also measure reconstruction on its held-out faces")
+    parser.add_argument("--holdout", nargs=2, metavar=("FACES_A", "FACES_B"),
+                        help="with --model: face sets of other clips of the same two people to measure "
+                             "reconstruction on (default: the held-out block training kept apart)")
     parser.add_argument("--frames", metavar="RANGE", help="frames to evaluate (default: all shared)")
     parser.add_argument("--face-id", type=int, help="with --alignments: the face id to follow")
     parser.add_argument("--colorspace", help="the plate's color space, if its files do not say")
@@ -42,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         swapped=open_source(args.swapped), plate=open_source(args.target, colorspace=args.colorspace),
         source_a=args.source, probe=default_probe(), color=color,
         alignments=load_alignments(args.alignments) if args.alignments else None,
-        frames=parse_frame_range(args.frames) if args.frames else None, model=args.model,
+        frames=parse_frame_range(args.frames) if args.frames else None, model=args.model, holdout=args.holdout,
         settings=EvalSettings(face_id=args.face_id), report=args.report,
         progress=lambda it, n: progress(it, total=n, unit="frame", desc="eval", quiet=quiet))
     if args.json:

@@ -41,6 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="batch-preparing threads (default 1; 0 = inline)")
     p.add_argument("--save-minutes", type=float, help="checkpoint interval in minutes (default 10)")
     p.add_argument("--preview-every", type=int, help="preview grid interval in iterations")
+    p.add_argument("--holdout", type=int, metavar="N",
+                   help="faces at the end of each set kept apart to measure on (default 12)")
+    p.add_argument("--holdout-gap", type=int, metavar="FRAMES",
+                   help="frames before the held-out faces not trained on either (default 15)")
     p.set_defaults(func=run)
 
 
@@ -59,7 +63,8 @@ def _model_config(args: argparse.Namespace, base: ModelConfig | None, face_type:
 def _settings(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
     changes: dict[str, Any] = {"device": args.device}
     for arg, field in (("batch", "batch_size"), ("seed", "seed"), ("workers", "workers"),
-                       ("save_minutes", "save_every_minutes"), ("preview_every", "preview_every")):
+                       ("save_minutes", "save_every_minutes"), ("preview_every", "preview_every"),
+                       ("holdout", "holdout"), ("holdout_gap", "holdout_gap")):
         if getattr(args, arg) is not None:
             changes[field] = getattr(args, arg)
     if args.iterations is not None or args.minutes is not None:

@@ -7,8 +7,8 @@ held-out quality over wall-clock time for `--preset quick`.
 Method: warm-up steps, then the median of timed repeats (device synchronised). FLOPs of one
 training step (forward + backward, optimiser excluded) come from FlopCounterMode; MFU divides the
 achieved FLOP/s by this machine's fp32 matmul FLOP/s measured in the same run. The baseline is a
-re-implementation of the peer's 64 px "original" autoencoder (5x5 convs 128..1024, dense 1024,
-decoders 256/128/64) trained with the same step code. Quality: `--preset quick` on real clips
+port of the peer's 64 px "original" autoencoder (`facegraft.core.models.original`: 5x5 convs
+128..1024, dense 1024, decoders 256/128/64) trained with the same step code. Quality: `--preset quick` on real clips
 (A = d18.mp4, B = d19.mp4, 64 px center crops), SSIM/PSNR of held-out frames (the last 8 of each
 set, never trained on) at intervals; evaluation time is not counted as training time.
 """
@@ -32,7 +32,6 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "core" / "train"))
 
 from facegraft.core.models.config import ModelConfig  # noqa: E402
-from facegraft.core.models.network import SwapNetwork, faces_and_masks  # noqa: E402
 from facegraft.core.models.registry import create_model  # noqa: E402
 from facegraft.core.train.batches import make_batch, stream_batches  # noqa: E402
 from facegraft.core.train.data import load_face_data  # noqa: E402
@@ -42,35 +41,6 @@ from facegraft.core.train.settings import quick_preset  # noqa: E402
 from facegraft.core.train.step import training_step  # noqa: E402
 
 CLIPS = REPO.parent / "shared" / "data" / "faces" / "KwaiVGI__LivePortrait" / "assets" / "examples" / "driving"
-
-
-class PeerOriginal(SwapNetwork):
-    """The peer's 64 px "original" model, for scale (shared encoder, two decoders, no mask)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.config = ModelConfig("df", learn_mask=False)
-
-        def down(a: int, b: int) -> nn.Module:
-            return nn.Sequential(nn.Conv2d(a, b, 5, 2, 2), nn.LeakyReLU(0.1))
-
-        def up(a: int, b: int) -> nn.Module:
-            return nn.Sequential(nn.Conv2d(a, b * 4, 3, 1, 1), nn.LeakyReLU(0.1), nn.PixelShuffle(2))
-
-        self.encoder = nn.Sequential(down(3, 128), down(128, 256), down(256, 512), down(512, 1024), nn.Flatten(),
-                                     nn.Linear(4 * 4 * 1024, 1024), nn.Linear(1024, 4 * 4 * 1024),
-                                     nn.Unflatten(1, (1024, 4, 4)), up(1024, 512))
-        self.decoders = nn.ModuleList(nn.Sequential(up(512, 256), up(256, 128), up(128, 64), nn.Conv2d(64, 4, 5, 1, 2))
-                                      for _ in range(2))
-
-    def forward(self, a: torch.Tensor, b: torch.Tensor):
-        code = self.encoder(torch.cat([a, b]))
-        n = a.shape[0]
-        return (*faces_and_masks(self.decoders[0](code[:n]), learn_mask=False),
-                *faces_and_masks(self.decoders[1](code[n:]), learn_mask=False))
-
-    def swap(self, x: torch.Tensor):
-        return faces_and_masks(self.decoders[0](self.encoder(x)), learn_mask=False)
 
 
 def sync(device: torch.device) -> None:
@@ -160,7 +130,8 @@ def throughput_table(data, *, settings, device: torch.device, bf16: bool, quick:
     rounds, inner = (3, 2) if quick else (5, 3)
     res = data[0].size
     model = quick_preset().model
-    specs = [("peer 'original' (baseline)", PeerOriginal, False, False)] if res == 64 else []
+    specs = [("peer 'original' (baseline)", lambda: create_model(ModelConfig("original", learn_mask=False)), False,
+              False)] if res == 64 else []
     specs += [(f"facegraft df ({_shape(model)})", lambda: create_model(_at(model, res)), False, False),
               ("facegraft df, channels_last", lambda: create_model(_at(model, res)), True, False),
               (f"facegraft liae ({_shape(model)})", lambda: create_model(_at(model, res, "liae")), False, False),
@@ -229,7 +200,7 @@ def load_data(root: Path, *, count: int, resolution: int):
     from faceset_builder import build_faceset
     a = build_faceset(CLIPS / "d18.mp4", root / "a", count=count, step=3, size=resolution)
     b = build_faceset(CLIPS / "d19.mp4", root / "b", count=count, step=3, size=resolution)
-    return load_face_data(a, holdout=8, name="A"), load_face_data(b, holdout=8, name="B")
+    return load_face_data(a, holdout=8, gap=0, name="A"), load_face_data(b, holdout=8, gap=0, name="B")
 
 
 def machine() -> dict:

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from facegraft.core.evaluate.face_geometry import (angle_difference, eye_opening, head_pose, interocular,
-                                                   landmark_error, mouth_opening)
+from facegraft.core.evaluate.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
+                                                   landmark_error, mouth_opening, region_errors)
 from facegraft.core.evaluate.metrics import (flicker_ratio, frame_change, identity_distances, landmark_jitter,
-                                             mean_identity, nan_mean, psnr, ssim)
+                                             mean_identity, nan_mean, nan_median, robust_range, series_agreement)
 from facegraft.core.align.mean_face import MEAN_FACE_68
 
 
@@ -49,11 +49,26 @@ def test_head_pose_signs():
     assert head_pose(nodded, image_size=(480, 480))[1] < base[1] - 2
 
 
+def test_region_errors_locate_the_change():
+    pts = face()
+    moved = pts.copy()
+    moved[list(REGIONS["mouth"])] += [0.0, 10.0]  # only the mouth moves, 10 px
+    errors = region_errors(moved, pts)
+    assert errors["mouth"] == pytest.approx(10.0 / interocular(pts))
+    assert all(errors[k] == 0.0 for k in ("jaw", "brows", "nose", "eyes"))
+    assert set(errors) == set(REGIONS) and landmark_error(moved, pts) == pytest.approx(
+        10.0 * 20 / 68 / interocular(pts))
+
+
 def test_openings_grow():
     pts = face()
     opened = pts.copy()
     opened[[65, 66, 67, 56, 57, 58]] += [0, 20]
     assert mouth_opening(opened) > mouth_opening(pts) + 0.1
+    # over the mouth width: the same face at another size opens the same amount
+    assert mouth_opening(face(scale=50.0)) == pytest.approx(mouth_opening(pts))
+    width = np.linalg.norm(pts[54] - pts[48])
+    assert mouth_opening(opened) - mouth_opening(pts) == pytest.approx(20.0 / width, rel=0.05)
     shut = pts.copy()
     for top, bottom in ((37, 41), (38, 40), (43, 47), (44, 46)):
         shut[[top, bottom]] = (pts[top] + pts[bottom]) / 2
@@ -101,11 +116,26 @@ def test_flicker_synthetic():
     assert flicker_ratio(np.array([0.01]), np.array([0.0]))[0] == pytest.approx(10.0)  # floored at 1e-3
 
 
-def test_ssim_psnr_known():
-    rng = np.random.default_rng(2)
-    x = rng.uniform(0, 1, (24, 24, 3))
-    assert ssim(x, x) == pytest.approx(1.0)
-    assert psnr(x, x) == float("inf")
-    assert psnr(x + 0.1, x) == pytest.approx(20.0)
-    assert ssim(x, rng.uniform(0, 1, x.shape)) < 0.2
+def test_nan_reductions():
     assert nan_mean(np.array([np.nan, 1.0, 3.0])) == 2.0 and np.isnan(nan_mean(np.array([np.nan])))
+    assert nan_median(np.array([np.nan, 1.0, 3.0, 10.0])) == 3.0 and np.isnan(nan_median(np.array([])))
+    assert robust_range(np.arange(101.0)) == pytest.approx(90.0)
+
+
+def test_series_agreement_follows_copies_and_rejects_frozen_and_damped():
+    t = np.linspace(0, 4 * np.pi, 60)
+    plate = 0.2 + 0.15 * np.sin(t)
+    same = series_agreement(plate, plate)
+    assert same.correlation == pytest.approx(1.0) and same.range_ratio == pytest.approx(1.0)
+    assert same.mean_abs_diff == 0.0 and same.frames == 60
+    frozen = series_agreement(np.full_like(plate, 0.2), plate)
+    assert np.isnan(frozen.correlation) and frozen.range_ratio == 0.0  # a constant series cannot correlate
+    damped = series_agreement(0.2 + 0.03 * np.sin(t), plate)
+    assert damped.correlation == pytest.approx(1.0) and damped.range_ratio == pytest.approx(0.2, abs=0.01)
+    reversed_ = series_agreement(0.2 - 0.15 * np.sin(t), plate)
+    assert reversed_.correlation == pytest.approx(-1.0)
+    gaps = plate.copy()
+    gaps[::3] = np.nan  # failed frames are left out of the series, not zero
+    assert series_agreement(gaps, plate).frames == 40
+    with pytest.raises(ValueError):
+        series_agreement(plate[:5], plate)

@@ -38,17 +38,38 @@ def test_plate_against_itself_scores_identity_b_with_zero_error(clips, probe, co
     evaluation = evaluate_files(swapped=plate, plate=open_source(clips / "d18.mp4"), source_a=clips / "d19.mp4",
                                 probe=probe, color=color, frames=FRAMES, report=tmp_path / "report")
     s = evaluation.summary
-    assert (s.frames, s.faces) == (6, 6)
+    assert (s.frames, s.faces) == (6, 6) and s.swap_detected == 1.0
     assert s.dist_b == 0.0 and s.closer_to_a == 0.0 and s.under_threshold_a == 0.0
-    assert s.dist_a > 0.6  # d19 is another person
+    assert s.dist_a > 0.6 and s.a_to_b > 0.6  # d19 is another person
     assert s.landmark_error == 0.0 and s.pose_diff == (0.0, 0.0, 0.0)
+    assert all(v == 0.0 for v in s.region_errors.values()) and s.mouth.mean_abs_diff == 0.0
+    assert s.detail_ratio_plate == 1.0 and s.delta_e == 0.0 and s.seam == pytest.approx(1.0)
     assert s.jitter == 0.0 and s.flicker == pytest.approx(1.0)
+    assert s.verdict == "not usable" and [c.name for c in s.criteria if not c.passed] == ["identity"]
     report = tmp_path / "report"
     for name in ("report.html", "eval.json", "plots.png", "contact_sheet.png"):
         assert (report / name).is_file()
     assert "closer to A than to B" in (report / "report.html").read_text()
     data = json.loads((report / "eval.json").read_text())
     assert data["summary"]["closer_to_a"] == 0.0 and len(data["frames"]) == 6
+    assert data["summary"]["verdict"] == "not usable"
+
+
+def test_a_swap_without_a_face_is_a_failed_frame(clips, probe, color, tmp_path):
+    frames = list(open_source(clips / "d18.mp4").iter_frames(FRAMES))
+    h, w = frames[0].pixels.shape[:2]
+    plate = write_png_sequence(tmp_path / "plate", [(f.number, f.pixels) for f in frames], "plate")
+    erased = []
+    for f in frames:
+        pixels = f.pixels.copy()
+        pixels[h // 5: 4 * h // 5, w // 4: 3 * w // 4] = pixels[h // 5: 4 * h // 5, w // 4: 3 * w // 4].mean((0, 1))
+        erased.append((f.number, pixels))
+    swap = write_png_sequence(tmp_path / "swap", erased, "swap")
+    s = evaluate_files(swapped=open_source(swap), plate=open_source(plate), source_a=clips / "d18.mp4",
+                       probe=probe, color=color).summary
+    assert s.faces == 6 and s.swap_detected == 0.0  # counted, not skipped
+    failed = {c.name for c in s.criteria if not c.passed}
+    assert {"identity", "expression", "detail"} <= failed and s.verdict == "not usable"
 
 
 def test_flicker_inside_the_face_is_measured(clips, probe, color, tmp_path):

@@ -9,7 +9,7 @@ from facegraft.core.train.data import load_face_data
 
 
 def _data(faceset_a, faceset_b):
-    return load_face_data(faceset_a, holdout=4, name="A"), load_face_data(faceset_b, holdout=4, name="B")
+    return load_face_data(faceset_a, holdout=4, gap=0, name="A"), load_face_data(faceset_b, holdout=4, gap=0, name="B")
 
 
 def test_batch_shapes_and_ranges(faceset_a, faceset_b) -> None:

@@ -24,7 +24,8 @@ def _train(a, b, folder, *, iterations, resume=False, config=TINY, **changes):
     return loop.train(a, b, folder, model_config=config, settings=settings, resume=resume, show_progress=False)
 
 
-@pytest.mark.parametrize("architecture", list_architectures())
+# "original" is the peer baseline for benchmarks (50M parameters, its own learning rate of 5e-5).
+@pytest.mark.parametrize("architecture", [a for a in list_architectures() if a != "original"])
 def test_loss_falls_and_outputs_written(faceset_a, faceset_b, tmp_path, architecture) -> None:
     config = dataclasses.replace(TINY, architecture=architecture)
     result = _train(faceset_a, faceset_b, tmp_path, iterations=36, config=config, batch_size=8, preview_every=18)
@@ -133,7 +134,7 @@ def test_resume_with_incompatible_option(faceset_a, faceset_b, tmp_path) -> None
 @pytest.mark.parametrize("count", [0, 11])
 def test_too_few_faces(faceset_a, faceset_b, tmp_path, count) -> None:
     small = faceset_a.with_faces(faceset_a.faces[:count])
-    with pytest.raises(TrainingError, match="at least 12"):
+    with pytest.raises(TrainingError, match="remain to train on"):
         _train(small, faceset_b, tmp_path, iterations=1)
 
 
@@ -149,7 +150,7 @@ def test_mismatched_face_sets(faceset_a, faceset_b, tmp_path) -> None:
 def test_holdout_quality_improves_with_training(faceset_a, faceset_b, tmp_path) -> None:
     from facegraft.core.train.data import load_face_data
     from facegraft.core.train.evaluate import holdout_quality
-    a, b = load_face_data(faceset_a, holdout=4, name="A"), load_face_data(faceset_b, holdout=4, name="B")
+    a, b = load_face_data(faceset_a, holdout=4, gap=0, name="A"), load_face_data(faceset_b, holdout=4, gap=0, name="B")
     untrained = loop.build(TINY, FAST, torch.device("cpu"), channels_last=False)[0]
     before = holdout_quality(untrained, a.holdout, b.holdout)
     after = holdout_quality(_train(faceset_a, faceset_b, tmp_path, iterations=30, batch_size=8).network,
@@ -161,7 +162,8 @@ def test_holdout_quality_improves_with_training(faceset_a, faceset_b, tmp_path) 
 def test_preview_grid_layout(faceset_a, faceset_b) -> None:
     from facegraft.core.train.data import load_face_data
     from facegraft.core.train.evaluate import preview_grid
-    a, b = load_face_data(faceset_a, holdout=3, name="A"), load_face_data(faceset_b, holdout=3, name="B")
+    a = load_face_data(faceset_a, holdout=3, gap=0, name="A")
+    b = load_face_data(faceset_b, holdout=3, gap=0, name="B")
     network = loop.build(TINY, FAST, torch.device("cpu"), channels_last=False)[0]
     grid = preview_grid(network, a.holdout, b.holdout)
     assert grid.shape == (3 * 64, 5 * 64, 3) and grid.dtype.name == "uint8"

@@ -1,0 +1,175 @@
+"""Swap quality at equal compute: every configuration trained for the same wall-clock budget on
+each pair, converted, and judged by `facegraft eval` (criteria and verdict:
+facegraft/core/evaluate/criteria.py). One row per (pair, configuration).
+
+    .venv/bin/python tests/benchmarks/bench_quality.py [--quick] [--minutes M] [--pairs A:B,...]
+        [--configs quick,standard,original] [--target-frames N] [--work DIR] [--json out.json]
+
+Pairs (source A → plate B, different people, clips from ../shared/data/faces/.../driving):
+d18→d19 is the regression pair (README's main job; the plate talks and smiles with teeth showing),
+d6→d14 puts a woman onto a plate that talks and smiles widely, d3→d10 onto one of strong
+expressions. Configurations: the `quick` and `standard` swap presets and, as the baseline, a port
+of faceswap's "original" model (facegraft.core.models.original) trained by the same loop with the
+quick preset's augmentation and faceswap's own learning rate (5e-5) and batch (16). Each trains
+for `--minutes` (the same for all) on all of A's frames and the first `--target-frames` of B,
+which are then converted and evaluated. Extraction is shared by
+configurations of one crop size. EG/s counts faces of both identities per second of training.
+"""
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FACES = Path(os.environ.get("FACEGRAFT_FACES_DIR", REPO.parent / "shared" / "data" / "faces"))
+CLIPS = FACES / "KwaiVGI__LivePortrait" / "assets" / "examples" / "driving"
+PAIRS = ("d18:d19", "d6:d14", "d3:d10")
+CONFIGS = ("quick", "standard", "original")
+_SHARED = ("plate", "source", "target", "pair_check.txt", "pair_check.json")
+_SHARED_STAGES = ("plate", "extract_source", "extract_target", "pair_check")
+
+
+def config_settings(name: str, *, minutes: float, target_frames: int):
+    """SwapSettings of configuration `name`, trained for `minutes` on the first `target_frames` of B."""
+    from facegraft.core.models.config import ModelConfig
+    from facegraft.core.project.settings import swap_preset
+
+    if name == "original":  # faceswap's model and its own learning rate and batch, in our loop
+        base = swap_preset("quick")
+        train = dataclasses.replace(base.train, batch_size=16,
+                                    optim=dataclasses.replace(base.train.optim, learning_rate=5e-5))
+        settings = dataclasses.replace(base, model=ModelConfig("original", resolution=64, learn_mask=False),
+                                       train=train)
+    else:
+        settings = swap_preset(name)
+    train = dataclasses.replace(settings.train, minutes=minutes, iterations=None)
+    return dataclasses.replace(settings, train=train, frames=tuple(range(1, target_frames + 1)))
+
+
+def reuse_extraction(done: Path, fresh: Path) -> None:
+    """Copy the plate, extraction and pair check of project `done` into the new project `fresh`."""
+    fresh.mkdir(parents=True, exist_ok=True)
+    (fresh / "stages").mkdir(exist_ok=True)
+    for name in _SHARED:
+        src = done / name
+        if src.is_dir():
+            shutil.copytree(src, fresh / name)
+        elif src.is_file():
+            shutil.copy2(src, fresh / name)
+    for stage in _SHARED_STAGES:
+        shutil.copy2(done / "stages" / f"{stage}.json", fresh / "stages" / f"{stage}.json")
+    shutil.copy2(done / "project.json", fresh / "project.json")
+
+
+def run_one(pair: str, config: str, *, work: Path, minutes: float, target_frames: int, log) -> dict:
+    from facegraft.core.color import ColorManager
+    from facegraft.core.evaluate.job import default_probe
+    from facegraft.core.project.run import run_swap
+
+    a, b = pair.split(":")
+    settings = config_settings(config, minutes=minutes, target_frames=target_frames)
+    project = work / pair.replace(":", "-") / config
+    same_size = [p for p in project.parent.glob("*/stages/pair_check.json")
+                 if p.parent.parent != project and _size(p.parent.parent) == settings.size]
+    if not project.exists() and same_size:
+        reuse_extraction(same_size[0].parent.parent, project)
+    start = time.monotonic()
+    probe = default_probe()
+    run_swap(str(CLIPS / f"{a}.mp4"), str(CLIPS / f"{b}.mp4"), project, settings=settings, color=ColorManager(),
+             models=lambda: probe.models, log=log)
+    seconds = time.monotonic() - start
+    train = json.loads((project / "stages" / "train.json").read_text())
+    summary = json.loads((project / "stages" / "eval.json").read_text())["results"]["summary"]
+    iterations = train["results"]["iteration"]
+    recon = summary.get("reconstruction") or {}
+    failed = [c["name"] for c in summary["criteria"] if not c["passed"]]
+    return {"pair": pair.replace(":", "→"), "config": config, "minutes": minutes, "iterations": iterations,
+            "eg_s": iterations * settings.train.batch_size * 2 / max(train["seconds"], 1e-9),
+            "closer_to_a": summary["closer_to_a"], "dist_a": summary["dist_a"],
+            "swap_detected": summary["swap_detected"],
+            "mouth_corr": summary["mouth"]["correlation"], "mouth_range": summary["mouth"]["range_ratio"],
+            "eyes_corr": summary["eyes"]["correlation"], "detail": summary["detail_ratio"],
+            "delta_e": summary["delta_e"], "seam": summary["seam"], "flicker": summary["flicker"],
+            "ssim_a": recon.get("ssim_a"), "psnr_a": recon.get("psnr_a"), "ssim_b": recon.get("ssim_b"),
+            "verdict": summary["verdict"], "failed": failed, "wall_s": seconds}
+
+
+def _size(project: Path) -> int | None:
+    try:
+        return int(json.loads((project / "stages" / "extract_source.json").read_text())["settings"]["size"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
+
+COLUMNS = (("pair", "pair", "s"), ("config", "config", "s"), ("iter", "iterations", "d"), ("EG/s", "eg_s", ".1f"),
+           ("found", "swap_detected", ".2f"), ("closerA", "closer_to_a", ".2f"), ("dA", "dist_a", ".3f"),
+           ("mouth r", "mouth_corr", ".2f"), ("mouth rng", "mouth_range", ".2f"), ("eyes r", "eyes_corr", ".2f"),
+           ("detail", "detail", ".2f"), ("ΔE", "delta_e", ".1f"), ("seam", "seam", ".2f"),
+           ("flicker", "flicker", ".2f"), ("SSIM A", "ssim_a", ".3f"), ("PSNR A", "psnr_a", ".1f"),
+           ("verdict", "verdict", "s"), ("failed", "failed", "s"))
+
+
+def _cell(value, fmt: str) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, list):
+        return ",".join(value) or "-"
+    return format(value, fmt)
+
+
+def print_table(rows: list[dict]) -> None:
+    cells = [[_cell(r[key], fmt) for _, key, fmt in COLUMNS] for r in rows]
+    widths = [max([len(title)] + [len(c[i]) for c in cells]) for i, (title, _, _) in enumerate(COLUMNS)]
+    print("  ".join(t.ljust(w) for (t, _, _), w in zip(COLUMNS, widths)))
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 minute per config, 30 target frames")
+    parser.add_argument("--minutes", type=float, help="training budget per configuration (default 10; quick 1)")
+    parser.add_argument("--target-frames", type=int, help="plate frames converted and judged (default 120; quick 30)")
+    parser.add_argument("--pairs", default=",".join(PAIRS), help=f"A:B clip names (default {','.join(PAIRS)})")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help=f"configurations (default {','.join(CONFIGS)})")
+    parser.add_argument("--work", type=Path, help="projects folder (default: a temporary one, removed)")
+    parser.add_argument("--json", type=Path, help="write the rows here")
+    args = parser.parse_args()
+    if not (FACES / "SOURCES.md").is_file():
+        print(f"bench_quality: real face media not found at {FACES}; set FACEGRAFT_FACES_DIR", file=sys.stderr)
+        return 2
+    minutes = args.minutes if args.minutes is not None else (1.0 if args.quick else 10.0)
+    target_frames = args.target_frames or (30 if args.quick else 120)
+    work = args.work or Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_quality_{os.getpid()}"
+    log_file = work / "bench_quality.log"
+    work.mkdir(parents=True, exist_ok=True)
+
+    def log(line: str) -> None:
+        with log_file.open("a") as f:
+            f.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+
+    rows = []
+    try:
+        for pair in args.pairs.split(","):
+            for config in args.configs.split(","):
+                print(f"bench_quality: {pair} {config} ({minutes:g} min) ...", file=sys.stderr, flush=True)
+                rows.append(run_one(pair, config, work=work, minutes=minutes, target_frames=target_frames, log=log))
+    finally:
+        if rows:
+            print(f"\nswap quality at equal budget ({minutes:g} min of training each, {target_frames} plate frames; "
+                  f"load {os.getloadavg()[0]:.1f})")
+            print_table(rows)
+        if args.json:
+            args.json.write_text(json.dumps({"minutes": minutes, "target_frames": target_frames, "rows": rows},
+                                            indent=1))
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
