@@ -8,9 +8,10 @@ face-presence logit. As in MediaPipe's graphs, the crop is a square region of in
 - from a detector box: centred on the box, side 1.5 x its longer side, not rotated;
 - from landmarks: the eye line (mesh points 33 → 263) gives the rotation; the points' bounding box
   in that rotated frame gives the centre and, times 1.5, the side.
-Each face is placed from its box first, then `refine` more times from its own previous points
-(rotation-normalised), which is what makes tilted faces and loose boxes (a tracker's prediction,
-another detector's box) land on the face.
+Each face is placed from its box first, then again from its own previous points (rotation-
+normalised: the crop every result comes from), repeated while the crop turns by `_SETTLED` or
+more, at most `refine` times: this is what makes tilted faces and loose boxes (a tracker's prediction, another
+detector's box, a detector roll that under-reads a strong tilt) land on the face.
 
 Convention: full-frame pixels, x right, y down, origin at the top-left corner of the top-left
 pixel (pixel i covers [i, i+1)); boxes (x0, y0, x1, y1).
@@ -29,6 +30,7 @@ from facegraft.core.detect.types import DenseLandmarks, Detection, FaceDetector,
 MESH_INPUT = 192
 ROI_SCALE = 1.5
 EYE_LINE = (33, 263)  # outer corners of the subject's right eye (image left) and left eye
+_SETTLED = np.radians(1.5)  # refinement stops once the crop's rotation changes less than this
 
 
 def roi_crop(center: np.ndarray, side: float, angle: float, *, size: int = MESH_INPUT) -> FaceCrop:
@@ -61,14 +63,25 @@ def roi_from_mesh(points: np.ndarray) -> FaceCrop:
     return roi_crop(center, ROI_SCALE * float(max(hi - lo)), angle)
 
 
+def roi_angle(roi: FaceCrop) -> float:
+    """The rotation (radians, the eye line's angle in the frame) of a ROI made by `roi_crop`."""
+    m = roi.frame_to_crop
+    return float(np.arctan2(m[0, 1], m[0, 0]))
+
+
+def _wrap(angle: float) -> float:
+    return float((angle + np.pi) % (2 * np.pi) - np.pi)
+
+
 @dataclass
 class FaceMeshLandmarks:
     """The face mesh as a `LandmarkModel` (68 iBUG points) that also gives its dense points (`place`).
 
-    refine: extra passes from the previous pass's points (1 is MediaPipe's tracking behaviour).
+    refine: at most this many extra passes from the previous pass's points (an upright face needs
+    one; a face tilted 40-60 degrees past its first crop two or three).
     """
 
-    refine: int = 1
+    refine: int = 3
     threads: int = 1
     name: str = "mesh"
     dense_points: int = MESH_POINTS
@@ -96,10 +109,14 @@ class FaceMeshLandmarks:
         dense = np.empty((len(boxes), MESH_POINTS, 2))
         presence = np.empty(len(boxes))
         for i, (box, roll) in enumerate(zip(boxes, rolls)):
-            roi = roi_from_box(box, float(roll))
-            for _ in range(self.refine + 1):
-                dense[i], presence[i] = self._run(image, roi)
+            dense[i], presence[i] = self._run(image, roi_from_box(box, float(roll)))
+            angle = float(roll)
+            for _ in range(self.refine):  # the last pass always runs on a crop made from mesh points
                 roi = roi_from_mesh(dense[i])
+                turned, angle = abs(_wrap(roi_angle(roi) - angle)), roi_angle(roi)
+                dense[i], presence[i] = self._run(image, roi)
+                if turned < _SETTLED:
+                    break
         return DenseLandmarks(mesh_to_ibug68(dense), dense, presence)
 
     def _run(self, image: np.ndarray, roi: FaceCrop) -> tuple[np.ndarray, float]:

@@ -98,15 +98,15 @@ def rolls_array(detections: list[Detection]) -> np.ndarray:
 
 
 def place_landmarks(model: LandmarkModel, image: np.ndarray, boxes: np.ndarray, *,
-                    rolls: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """The 68 points of the faces in `boxes`, and their dense points when `model` has them.
+                    rolls: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The 68 points of the faces in `boxes`, and their dense points and presence when `model` has them.
 
     Args: image (H, W, 3) uint8 sRGB; boxes (N, 4) frame px; rolls (N,) radians or None (used
         only by dense models: a 68-point model gets the boxes alone).
-    Returns: (N, 68, 2) float64 and (N, K, 2) float64 or None, frame px.
+    Returns: (points68 (N, 68, 2), dense (N, K, 2) or None, presence (N,) or None), float64 frame px.
     """
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if isinstance(model, DenseLandmarkModel):
         placed = model.place(image, boxes, rolls=rolls)
-        return placed.points68, placed.dense
-    return model(image, boxes), None
+        return placed.points68, placed.dense, placed.presence
+    return model(image, boxes), None, None

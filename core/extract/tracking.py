@@ -22,6 +22,7 @@ from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.detect.types import (FaceDetector, IdentityModel, LandmarkModel, boxes_array, place_landmarks,
                                         rolls_array)
 
+MIN_PRESENCE = 0.5  # a dense model's face-presence probability below this loses the track
 _TRACK_SIZE = 256
 _TRACK_FACE_TYPE = "full"
 
@@ -31,8 +32,9 @@ class TrackingSettings:
     """redetect_every: keyframe period in frames (1 = detect on every frame). max_residual: fit
     residual (mean-face units) above which a face is lost. min_iou: overlap between the predicted
     and the tracked box below which a face has drifted. box_deadband: the seed box is kept while
-    it overlaps the face's new box more than this (steadier landmarks). verify: run the detector
-    on a small window around each tracked face (face scaled to ~100 px) to confirm it is there."""
+    it overlaps the face's new box more than this (steadier landmarks). verify: confirm each
+    tracked face is there: by a dense model's face-presence score (>= MIN_PRESENCE), else by running
+    the detector on a small window around it (face scaled to ~100 px)."""
 
     redetect_every: int = 10
     max_residual: float = 0.15
@@ -143,7 +145,7 @@ class FaceTracker:
         self.detections += 1
         found = self.detector(image)
         boxes = boxes_array(found)
-        points, dense = place_landmarks(self.landmarks, image, boxes, rolls=rolls_array(found))
+        points, dense, _ = place_landmarks(self.landmarks, image, boxes, rolls=rolls_array(found))
         embeddings = self.identity(image, points) if len(boxes) else np.empty((0, self.identity.dimensions))
         tracks, faces = [], []
         for i, (det, box, pts, emb) in enumerate(zip(found, boxes, points, embeddings)):
@@ -156,7 +158,8 @@ class FaceTracker:
     def _follow(self, image: np.ndarray) -> list[RawFace] | None:
         height, width = image.shape[:2]
         boxes = np.array([t.box for t in self._tracks])
-        points, dense = place_landmarks(self.landmarks, image, boxes, rolls=np.array([t.roll for t in self._tracks]))
+        points, dense, presence = place_landmarks(self.landmarks, image, boxes,
+                                                  rolls=np.array([t.roll for t in self._tracks]))
         faces = []
         for i, (track, pts) in enumerate(zip(self._tracks, points)):
             face_dense = None if dense is None else dense[i]
@@ -165,18 +168,23 @@ class FaceTracker:
             overlap = box_iou(track.box, new_box)
             if (crop.fit_residual(pts) > self.settings.max_residual or overlap < self.settings.min_iou
                     or _outside_fraction(new_box, width, height) > 0.5
-                    or (self.settings.verify and not self._confirm(image, new_box))):
+                    or (self.settings.verify and not self._confirm(image, new_box, presence, i))):
                 return None
             if overlap < self.settings.box_deadband:  # the face moved: re-seed from where it is now
                 track.box = new_box
-                again, again_dense = place_landmarks(self.landmarks, image, new_box[None], rolls=np.array([track.roll]))
+                again, again_dense, _ = place_landmarks(self.landmarks, image, new_box[None],
+                                                        rolls=np.array([track.roll]))
                 pts, face_dense = again[0], None if again_dense is None else again_dense[0]
             track.roll = eye_roll(pts)
             x0, y0, x1, y1 = (float(v) for v in track.box)
             faces.append(RawFace((x0, y0, x1, y1), track.score, pts, track.embedding, False, face_dense))
         return faces
 
-    def _confirm(self, image: np.ndarray, box: np.ndarray) -> bool:
+    def _confirm(self, image: np.ndarray, box: np.ndarray, presence: np.ndarray | None, index: int) -> bool:
+        """Is the tracked face still there? A dense model's own face-presence score says so (as in
+        MediaPipe's tracking); otherwise the detector must find it in a window around the box."""
+        if presence is not None:
+            return bool(presence[index] >= MIN_PRESENCE)
         return any(box_iou(found, box) > 0.3 for found in window_detect(self.detector, image, box))
 
 
