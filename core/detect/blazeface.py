@@ -27,7 +27,7 @@ import numpy as np
 
 from facegraft.core.detect.model_files import MP_FACE_DETECTION_FULL, MP_FACE_DETECTION_SHORT, mediapipe_model_path
 from facegraft.core.detect.tflite_model import TfliteModel
-from facegraft.core.detect.types import Detection
+from facegraft.core.detect.types import Detection, check_detection_image
 
 NMS_IOU = 0.3
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear", "left_ear")
@@ -203,8 +203,7 @@ class BlazeFaceDetector:
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         """image (H, W, 3) uint8 sRGB → faces, best first (boxes in frame px; see module Convention)."""
-        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
+        check_detection_image(image)
         height, width = image.shape[:2]
         threshold = self.config.min_score if self.min_score is None else self.min_score
         windows = ([(0, 0, max(width, height))] if self.min_face is None else

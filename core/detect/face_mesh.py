@@ -25,7 +25,8 @@ from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.detect.mesh_topology import MESH_POINTS, mesh_to_ibug68
 from facegraft.core.detect.model_files import MP_FACE_LANDMARK, mediapipe_model_path
 from facegraft.core.detect.tflite_model import TfliteModel
-from facegraft.core.detect.types import DenseLandmarks, Detection, FaceDetector, boxes_array, rolls_array
+from facegraft.core.detect.types import (DenseLandmarks, Detection, FaceDetector, boxes_array, check_detection_image,
+                                        rolls_array)
 
 MESH_INPUT = 192
 ROI_SCALE = 1.5
@@ -102,8 +103,7 @@ class FaceMeshLandmarks:
         Args: image (H, W, 3) uint8 sRGB; boxes (N, 4) frame px; rolls (N,) radians, the faces'
             eye-line angles (`Detection.roll`; None: upright): the first crop is rotated by them.
         """
-        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
+        check_detection_image(image)
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         rolls = np.zeros(len(boxes)) if rolls is None else np.asarray(rolls, np.float64).reshape(len(boxes))
         dense = np.empty((len(boxes), MESH_POINTS, 2))

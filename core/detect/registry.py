@@ -18,6 +18,9 @@ KINDS = ("detector", "landmarks", "identity")
 DEFAULT_DETECTOR = "hog"
 DEFAULT_LANDMARKS = "dlib68"
 COMMERCIAL_PAIR = ("blazeface", "mesh")
+APACHE_MEDIAPIPE = "Apache-2.0 (MediaPipe models, shipped in the mediapipe 0.10.21 wheel)"
+DLIB_MODELS_PUBLIC = "public domain (dlib-models README, Davis King)"
+CANDIDATE_SCORE = 0.3  # BlazeFace score that makes a candidate; the mesh's presence >= 0.5 confirms it
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,6 @@ def default_registry() -> BackendRegistry:
     return registry
 
 
-APACHE_MEDIAPIPE = "Apache-2.0 (MediaPipe models, shipped in the mediapipe 0.10.21 wheel)"
-DLIB_MODELS_PUBLIC = "public domain (dlib-models README, Davis King)"
-
-
 def _blazeface(reach: str, options: BackendOptions) -> object:
     from facegraft.core.detect.blazeface import FULL_RANGE, MIN_FACE, SHORT_RANGE, BlazeFaceDetector
     from facegraft.core.detect.face_mesh import FaceMeshLandmarks, MeshCheckedDetector
@@ -141,6 +140,3 @@ def _mesh() -> object:
     from facegraft.core.detect.face_mesh import FaceMeshLandmarks
 
     return FaceMeshLandmarks()
-
-
-CANDIDATE_SCORE = 0.3  # BlazeFace score that makes a candidate; the mesh's presence >= 0.5 confirms it

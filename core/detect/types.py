@@ -87,6 +87,12 @@ class IdentityModel(Protocol):
         ...
 
 
+def check_detection_image(image: np.ndarray) -> None:
+    """Require what backends see: (H, W, 3) uint8 sRGB (`prepare.detection_image`). Raises ValueError."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
+
+
 def boxes_array(detections: list[Detection]) -> np.ndarray:
     """(N, 4) float64 boxes of `detections`."""
     return np.array([d.box for d in detections], np.float64).reshape(-1, 4)
