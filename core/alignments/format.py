@@ -83,10 +83,11 @@ class FaceAlignment:
 
     @classmethod
     def from_json(cls, d: dict) -> "FaceAlignment":
-        dense_raw, dense = (None, None) if "dense_raw" not in d else (_array(d["dense_raw"], (-1, 2)),
-                                                                      _array(d["dense"], (-1, 2)))
-        if dense_raw is not None and dense_raw.shape != dense.shape:
-            raise ValueError(f"dense_raw {dense_raw.shape} and dense {dense.shape} differ in shape")
+        dense_raw = dense = None
+        if "dense_raw" in d:
+            dense_raw, dense = _array(d["dense_raw"], (-1, 2)), _array(d["dense"], (-1, 2))
+            if dense_raw.shape != dense.shape:
+                raise ValueError(f"dense_raw {dense_raw.shape} and dense {dense.shape} differ in shape")
         face = cls(int(d["face_id"]), _array(d["box"], (4,)), float(d["score"]), bool(d["detected"]),
                    _array(d["landmarks_raw"], (68, 2)), _array(d["landmarks"], (68, 2)),
                    _array(d["frame_to_crop"], (2, 3)), _array(d["embedding"], (-1,)), dense_raw, dense)

@@ -21,6 +21,7 @@ Convention: full-frame pixels, x right, y down, origin at the top-left corner of
 pixel (pixel i covers [i, i+1)). Normalised coordinates: [0, 1] across the network's input square.
 """
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -191,8 +192,8 @@ class BlazeFaceDetector:
     min_score: float | None = None
     threads: int = 1
     name: str = "blazeface"
-    _model: TfliteModel = field(default=None, init=False, repr=False)  # type: ignore[assignment]
-    _anchors: np.ndarray = field(default=None, init=False, repr=False)  # type: ignore[assignment]
+    _model: Any = field(default=None, init=False, repr=False)  # a TfliteModel, loaded in __post_init__
+    _anchors: Any = field(default=None, init=False, repr=False)  # (N, 2) anchor_centers of the config
 
     def __post_init__(self) -> None:
         if self.min_face is not None and self.min_face <= 0:

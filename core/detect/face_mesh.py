@@ -17,6 +17,7 @@ Convention: full-frame pixels, x right, y down, origin at the top-left corner of
 pixel (pixel i covers [i, i+1)); boxes (x0, y0, x1, y1).
 """
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -86,7 +87,7 @@ class FaceMeshLandmarks:
     threads: int = 1
     name: str = "mesh"
     dense_points: int = MESH_POINTS
-    _model: TfliteModel = field(default=None, init=False, repr=False)  # type: ignore[assignment]
+    _model: Any = field(default=None, init=False, repr=False)  # a TfliteModel, loaded in __post_init__
 
     def __post_init__(self) -> None:
         if self.refine < 0:
