@@ -32,7 +32,7 @@ from facegraft.core.detect.types import (DenseLandmarks, Detection, FaceDetector
 MESH_INPUT = 192
 ROI_SCALE = 1.5
 EYE_LINE = (33, 263)  # outer corners of the subject's right eye (image left) and left eye
-_SETTLED = np.radians(1.5)  # refinement stops once the crop's rotation changes less than this
+_SETTLED = np.radians(2.0)  # refinement stops once the crop's rotation changes less than this
 
 
 def roi_crop(center: np.ndarray, side: float, angle: float, *, size: int = MESH_INPUT) -> FaceCrop:
@@ -83,7 +83,7 @@ class FaceMeshLandmarks:
     one; a face tilted 40-60 degrees past its first crop two or three).
     """
 
-    refine: int = 3
+    refine: int = 2
     threads: int = 1
     name: str = "mesh"
     dense_points: int = MESH_POINTS
@@ -110,15 +110,31 @@ class FaceMeshLandmarks:
         dense = np.empty((len(boxes), MESH_POINTS, 2))
         presence = np.empty(len(boxes))
         for i, (box, roll) in enumerate(zip(boxes, rolls)):
-            dense[i], presence[i] = self._run(image, roi_from_box(box, float(roll)))
-            angle = float(roll)
-            for _ in range(self.refine):  # the last pass always runs on a crop made from mesh points
-                roi = roi_from_mesh(dense[i])
-                turned, angle = abs(_wrap(roi_angle(roi) - angle)), roi_angle(roi)
-                dense[i], presence[i] = self._run(image, roi)
-                if turned < _SETTLED:
-                    break
+            dense[i], presence[i] = self._place_one(image, box, float(roll))
         return DenseLandmarks(mesh_to_ibug68(dense), dense, presence)
+
+    def presence(self, image: np.ndarray, boxes: np.ndarray, *, rolls: np.ndarray | None = None,
+                 accept: float = 0.5) -> np.ndarray:
+        """Face-presence probability (N,) of each box, as `place` would give, but a face is accepted
+        as soon as one pass reaches `accept` (an upright face costs one pass instead of two)."""
+        check_detection_image(image)
+        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        rolls = np.zeros(len(boxes)) if rolls is None else np.asarray(rolls, np.float64).reshape(len(boxes))
+        return np.array([self._place_one(image, b, float(r), accept=accept)[1] for b, r in zip(boxes, rolls)])
+
+    def _place_one(self, image: np.ndarray, box: np.ndarray, roll: float, *,
+                   accept: float | None = None) -> tuple[np.ndarray, float]:
+        dense, presence = self._run(image, roi_from_box(box, roll))
+        angle = roll
+        for _ in range(self.refine):  # the last pass always runs on a crop made from mesh points
+            if accept is not None and presence >= accept:
+                break
+            roi = roi_from_mesh(dense)
+            turned, angle = abs(_wrap(roi_angle(roi) - angle)), roi_angle(roi)
+            dense, presence = self._run(image, roi)
+            if turned < _SETTLED:
+                break
+        return dense, presence
 
     def _run(self, image: np.ndarray, roi: FaceCrop) -> tuple[np.ndarray, float]:
         crop = cv2.warpAffine(image, roi.opencv_matrix(), (MESH_INPUT, MESH_INPUT), flags=cv2.INTER_LINEAR,
@@ -135,7 +151,8 @@ class MeshCheckedDetector:
     """A detector whose candidates must also look like a face to the mesh (a second stage).
 
     Run `detector` at a low score threshold (many candidates, high recall), place the mesh on
-    each candidate, and keep those whose face-presence probability is >= `min_presence`.
+    each candidate, and keep those whose face-presence probability reaches `min_presence` (in the
+    first pass, or after the mesh re-crops a face the detector's roll under-read).
     """
 
     detector: FaceDetector
@@ -148,5 +165,5 @@ class MeshCheckedDetector:
         found = self.detector(image)
         if not found:
             return []
-        presence = self.mesh.place(image, boxes_array(found), rolls=rolls_array(found)).presence
+        presence = self.mesh.presence(image, boxes_array(found), rolls=rolls_array(found), accept=self.min_presence)
         return [d for d, p in zip(found, presence) if p >= self.min_presence]

@@ -97,3 +97,11 @@ def test_68_points_near_dlibs_on_the_xml_photos(mesh, faces_dir):
     errors = np.array(errors)
     assert len(errors) == 18
     assert errors[:, 17:].mean() < 0.06 and errors[:, :17].mean() < 0.14
+
+
+def test_presence_accepts_at_the_first_confident_pass(mesh, still):
+    box = boxes_array(BlazeFaceDetector()(still))[:1]
+    fast = mesh.presence(still, box)
+    assert fast.shape == (1,) and fast[0] > 0.9
+    background = mesh.presence(still, np.array([[0.0, 0.0, 120.0, 120.0]]))
+    assert background[0] < 0.1  # refined as far as `place` would, still not a face
