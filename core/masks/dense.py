@@ -62,7 +62,8 @@ class DenseMasker:
     forehead: float = 0.4
     name: str = "mesh"
 
-    def __call__(self, crop: np.ndarray, landmarks_crop: np.ndarray, dense_crop: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, crop: np.ndarray, landmarks_crop: np.ndarray,
+                 dense_crop: np.ndarray | None = None) -> np.ndarray:
         """crop (S, S, 3) float32; landmarks_crop (68, 2), dense_crop (468, 2) or None, crop px → (S, S) float32."""
         if dense_crop is None:
             return landmark_mask(landmarks_crop, size=crop.shape[0], forehead=self.forehead)
