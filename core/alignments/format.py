@@ -1,8 +1,8 @@
 """The alignments file: everything extraction found on one plate, as versioned JSON (never pickle).
 
-Layout (schema "FaceAlignments", version 1)::
+Layout (schema "FaceAlignments", version 2)::
 
-    {"schema": "FaceAlignments", "version": 1,
+    {"schema": "FaceAlignments", "version": 2,
      "header": {"source": "plate.####.exr", "width": 1920, "height": 1080,
                 "frames": [1001, 1002, ...],          # every frame processed, ascending
                 "detector": "hog", "landmarks": "dlib68", "identity": "dlib_resnet",
@@ -18,7 +18,11 @@ Layout (schema "FaceAlignments", version 1)::
             "landmarks_raw": [[x, y] * 68],    # iBUG-68 order, as the landmark model placed them
             "landmarks": [[x, y] * 68],        # temporally smoothed; what crops are fitted to
             "frame_to_crop": [[a, b, c], [d, e, f]],  # FaceCrop of the smoothed landmarks
-            "embedding": [128 floats]}         # identity embedding (computed on the keyframe)
+            "embedding": [128 floats],         # identity embedding (computed on the keyframe)
+            "dense_raw": [[x, y] * 468],       # only from a dense landmark model ("mesh": MediaPipe's
+            "dense": [[x, y] * 468]}           # 468 points), raw and smoothed like the 68; else absent
+
+Versions: 1 had no dense points (`_upgrade_1_to_2` only bumps the version: absent = none).
 
 Convention: full-frame pixels of the plate, x right, y down, origin at the top-left corner of the
 top-left pixel (pixel i covers [i, i+1)); matrices are 2x3, frame → crop, for `size` px crops of
@@ -38,10 +42,16 @@ from facegraft.core.errors import AlignmentsError
 from facegraft.core.media.atomic import atomic_write_text
 
 SCHEMA = "FaceAlignments"
-VERSION = 1
+VERSION = 2
 
-# version n -> function turning a version-n dict into a version-(n+1) dict. None yet.
-UPGRADES: Mapping[int, Callable[[dict], dict]] = MappingProxyType({})
+
+def _upgrade_1_to_2(d: dict) -> dict:
+    """v2 adds the optional per-face `dense_raw` / `dense` points: a v1 file has none."""
+    return {**d, "version": 2}
+
+
+# version n -> function turning a version-n dict into a version-(n+1) dict.
+UPGRADES: Mapping[int, Callable[[dict], dict]] = MappingProxyType({1: _upgrade_1_to_2})
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,21 +66,31 @@ class FaceAlignment:
     landmarks: np.ndarray  # (68, 2) smoothed
     frame_to_crop: np.ndarray  # (2, 3)
     embedding: np.ndarray  # (D,)
+    dense_raw: np.ndarray | None = None  # (K, 2) dense model points (468 for the mesh), or None
+    dense: np.ndarray | None = None  # (K, 2) smoothed
 
     def crop(self, *, size: int, face_type: str) -> FaceCrop:
         return FaceCrop.from_matrix(self.frame_to_crop, size=size, face_type=face_type)
 
     def to_json(self) -> dict:
-        return {"face_id": int(self.face_id), "box": _round(self.box, 3), "score": round(float(self.score), 6),
-                "detected": bool(self.detected), "landmarks_raw": _round(self.landmarks_raw, 3),
-                "landmarks": _round(self.landmarks, 3), "frame_to_crop": _round(self.frame_to_crop, 9),
-                "embedding": _round(self.embedding, 6)}
+        out = {"face_id": int(self.face_id), "box": _round(self.box, 3), "score": round(float(self.score), 6),
+               "detected": bool(self.detected), "landmarks_raw": _round(self.landmarks_raw, 3),
+               "landmarks": _round(self.landmarks, 3), "frame_to_crop": _round(self.frame_to_crop, 9),
+               "embedding": _round(self.embedding, 6)}
+        if self.dense_raw is not None and self.dense is not None:
+            out["dense_raw"], out["dense"] = _round(self.dense_raw, 2), _round(self.dense, 2)
+        return out
 
     @classmethod
     def from_json(cls, d: dict) -> "FaceAlignment":
+        dense_raw = dense = None
+        if "dense_raw" in d:
+            dense_raw, dense = _array(d["dense_raw"], (-1, 2)), _array(d["dense"], (-1, 2))
+            if dense_raw.shape != dense.shape:
+                raise ValueError(f"dense_raw {dense_raw.shape} and dense {dense.shape} differ in shape")
         face = cls(int(d["face_id"]), _array(d["box"], (4,)), float(d["score"]), bool(d["detected"]),
                    _array(d["landmarks_raw"], (68, 2)), _array(d["landmarks"], (68, 2)),
-                   _array(d["frame_to_crop"], (2, 3)), _array(d["embedding"], (-1,)))
+                   _array(d["frame_to_crop"], (2, 3)), _array(d["embedding"], (-1,)), dense_raw, dense)
         return face
 
 
@@ -205,6 +225,7 @@ def _round(values: np.ndarray, digits: int) -> list:
 
 def _array(values: list, shape: tuple[int, ...]) -> np.ndarray:
     out = np.asarray(values, np.float64)
-    if shape != (-1,) and out.shape != shape or out.ndim != len(shape) or not np.all(np.isfinite(out)):
+    fits = out.ndim == len(shape) and all(want in (-1, got) for want, got in zip(shape, out.shape))
+    if not fits or not np.all(np.isfinite(out)):
         raise ValueError(f"expected a finite array of shape {shape}, got {out.shape}")
     return out

@@ -12,12 +12,7 @@ import dlib
 import numpy as np
 
 from facegraft.core.detect.model_files import DLIB_68, DLIB_FACE_RECOGNITION, DLIB_MMOD, dlib_model_path
-from facegraft.core.detect.types import Detection
-
-
-def _check_image(image: np.ndarray) -> None:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
+from facegraft.core.detect.types import Detection, check_detection_image
 
 
 def box_from_rect(rect: "dlib.rectangle") -> tuple[float, float, float, float]:
@@ -52,7 +47,7 @@ class HogDetector:
         self._model = dlib.get_frontal_face_detector()
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        _check_image(image)
+        check_detection_image(image)
         rects, scores, _ = self._model.run(image, self.upsample, self.threshold)
         found = [Detection(box_from_rect(r), float(s)) for r, s in zip(rects, scores)]
         return sorted(found, key=lambda d: -d.score)
@@ -71,7 +66,7 @@ class MmodDetector:
         self._model = dlib.cnn_face_detection_model_v1(str(dlib_model_path(DLIB_MMOD)))
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
-        _check_image(image)
+        check_detection_image(image)
         found = [Detection(box_from_rect(d.rect), float(d.confidence)) for d in self._model(image, self.upsample)]
         return sorted(found, key=lambda d: -d.score)
 
@@ -87,7 +82,7 @@ class DlibLandmarks:
         self._model = dlib.shape_predictor(str(dlib_model_path(DLIB_68)))
 
     def __call__(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        _check_image(image)
+        check_detection_image(image)
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         out = np.empty((len(boxes), 68, 2), np.float64)
         for i, box in enumerate(boxes):
@@ -109,7 +104,7 @@ class DlibIdentity:
         self._model = dlib.face_recognition_model_v1(str(dlib_model_path(DLIB_FACE_RECOGNITION)))
 
     def __call__(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        _check_image(image)
+        check_detection_image(image)
         landmarks = np.asarray(landmarks, np.float64).reshape(-1, 68, 2)
         out = np.empty((len(landmarks), self.dimensions), np.float64)
         for i, points in enumerate(landmarks):

@@ -2,6 +2,8 @@
 
 `default_registry()` builds a fresh registry with the built-in backends; a host lists
 `registry.names("detector")` without loading any model. Creating a backend loads its model.
+Each backend records the licence of its model and whether that licence allows commercial use;
+`DEFAULT_DETECTOR` / `DEFAULT_LANDMARKS` are what new projects extract with.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +12,15 @@ from pathlib import Path
 from facegraft.core.detect.types import FaceDetector, IdentityModel, LandmarkModel
 
 KINDS = ("detector", "landmarks", "identity")
+# What new projects extract with. dlib stays the default until the commercially usable pair
+# ("blazeface" + "mesh") is at least as accurate: in bench_extract.py it finds every face HOG finds
+# and more, but its 68 points are ~20 % further from human annotations on frontal faces.
+DEFAULT_DETECTOR = "hog"
+DEFAULT_LANDMARKS = "dlib68"
+COMMERCIAL_PAIR = ("blazeface", "mesh")
+APACHE_MEDIAPIPE = "Apache-2.0 (MediaPipe models, shipped in the mediapipe 0.10.21 wheel)"
+DLIB_MODELS_PUBLIC = "public domain (dlib-models README, Davis King)"
+CANDIDATE_SCORE = 0.3  # BlazeFace score that makes a candidate; the mesh's presence >= 0.5 confirms it
 
 
 @dataclass(frozen=True)
@@ -27,10 +38,14 @@ class BackendOptions:
 
 @dataclass(frozen=True)
 class Backend:
+    """A registered backend: `licence` of its model (and code), `commercial`: may a paid job use it."""
+
     kind: str
     name: str
     description: str
     factory: Callable[[BackendOptions], object]
+    licence: str = "unknown"
+    commercial: bool = False
 
 
 class BackendRegistry:
@@ -40,12 +55,19 @@ class BackendRegistry:
         self._backends: dict[tuple[str, str], Backend] = {}
 
     def register(self, kind: str, name: str, factory: Callable[[BackendOptions], object], *,
-                 description: str) -> None:
+                 description: str, licence: str = "unknown", commercial: bool = False) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         if (kind, name) in self._backends:
             raise ValueError(f"{kind} backend {name!r} is already registered")
-        self._backends[(kind, name)] = Backend(kind, name, description, factory)
+        self._backends[(kind, name)] = Backend(kind, name, description, factory, licence, commercial)
+
+    def backend(self, kind: str, name: str) -> Backend:
+        """The registration of `name` (no model loaded). Raises ValueError for an unknown name."""
+        try:
+            return self._backends[(kind, name)]
+        except KeyError:
+            raise ValueError(f"unknown {kind} backend {name!r}; known: {', '.join(self.names(kind))}") from None
 
     def names(self, kind: str) -> tuple[str, ...]:
         return tuple(name for (k, name) in self._backends if k == kind)
@@ -55,11 +77,7 @@ class BackendRegistry:
 
     def create(self, kind: str, name: str, options: BackendOptions = BackendOptions()) -> object:
         """Build backend `name` of `kind`. Raises ValueError for an unknown name (the CLI restricts choices)."""
-        try:
-            backend = self._backends[(kind, name)]
-        except KeyError:
-            raise ValueError(f"unknown {kind} backend {name!r}; known: {', '.join(self.names(kind))}") from None
-        return backend.factory(options)
+        return self.backend(kind, name).factory(options)
 
     def detector(self, name: str, options: BackendOptions = BackendOptions()) -> FaceDetector:
         return self.create("detector", name, options)  # type: ignore[return-value]
@@ -77,16 +95,49 @@ def default_registry() -> BackendRegistry:
     from facegraft.core.detect import fan_backends as fa
 
     registry = BackendRegistry()
+    registry.register("detector", "blazeface", lambda o: _blazeface("full", o),
+                      description="MediaPipe BlazeFace full range + face-mesh check (offline; tilted and small "
+                                  "faces; --upsample halves the smallest face found, 80 px)",
+                      licence=APACHE_MEDIAPIPE, commercial=True)
+    registry.register("detector", "blazeface_short", lambda o: _blazeface("short", o),
+                      description="MediaPipe BlazeFace short range (selfie distance) + face-mesh check",
+                      licence=APACHE_MEDIAPIPE, commercial=True)
     registry.register("detector", "hog", lambda o: dl.HogDetector(upsample=o.upsample),
-                      description="dlib HOG frontal detector (default; fast, offline; misses tilted faces)")
+                      description="dlib HOG frontal detector (fast, offline; misses tilted faces)",
+                      licence="Boost Software License 1.0 (dlib)", commercial=True)
     registry.register("detector", "mmod", lambda o: dl.MmodDetector(upsample=o.upsample),
-                      description="dlib CNN mmod detector (offline; finds more; seconds per frame on CPU)")
+                      description="dlib CNN mmod detector (offline; finds more; seconds per frame on CPU)",
+                      licence=DLIB_MODELS_PUBLIC, commercial=True)
     registry.register("detector", "sfd", lambda o: fa.SfdDetector(model_dir=o.model_dir, device=o.device),
-                      description="face-alignment S3FD (needs s3fd-619a316812.pth in the checkpoint folder)")
+                      description="face-alignment S3FD (needs s3fd-619a316812.pth in the checkpoint folder)",
+                      licence="BSD-3-Clause (face-alignment); weights: check their source", commercial=False)
+    registry.register("landmarks", "mesh", lambda o: _mesh(),
+                      description="MediaPipe face mesh, 468 points kept + iBUG-68 mapped from them (offline)",
+                      licence=APACHE_MEDIAPIPE, commercial=True)
     registry.register("landmarks", "dlib68", lambda o: dl.DlibLandmarks(),
-                      description="dlib 68-point shape predictor (default; offline; iBUG 300-W, non-commercial)")
+                      description="dlib 68-point shape predictor (offline; iBUG 300-W, non-commercial)",
+                      licence="trained on iBUG 300-W, whose licence excludes commercial use", commercial=False)
     registry.register("landmarks", "fan2d", lambda o: fa.FanLandmarks(model_dir=o.model_dir, device=o.device),
-                      description="face-alignment 2D FAN (needs 2DFAN4-11f355bf06.pth.tar in the checkpoint folder)")
+                      description="face-alignment 2D FAN (needs 2DFAN4-11f355bf06.pth.tar in the checkpoint folder)",
+                      licence="BSD-3-Clause (face-alignment); weights trained on 300-W-LP: non-commercial",
+                      commercial=False)
     registry.register("identity", "dlib_resnet", lambda o: dl.DlibIdentity(),
-                      description="dlib face recognition ResNet, 128-D, same person below 0.6")
+                      description="dlib face recognition ResNet, 128-D, same person below 0.6",
+                      licence=DLIB_MODELS_PUBLIC, commercial=True)
     return registry
+
+
+def _blazeface(reach: str, options: BackendOptions) -> object:
+    from facegraft.core.detect.blazeface import FULL_RANGE, MIN_FACE, SHORT_RANGE, BlazeFaceDetector
+    from facegraft.core.detect.face_mesh import FaceMeshLandmarks, MeshCheckedDetector
+
+    config = FULL_RANGE if reach == "full" else SHORT_RANGE
+    candidates = BlazeFaceDetector(config, min_face=MIN_FACE / 2 ** options.upsample, min_score=CANDIDATE_SCORE)
+    name = "blazeface" if reach == "full" else "blazeface_short"
+    return MeshCheckedDetector(candidates, FaceMeshLandmarks(), name=name)
+
+
+def _mesh() -> object:
+    from facegraft.core.detect.face_mesh import FaceMeshLandmarks
+
+    return FaceMeshLandmarks()

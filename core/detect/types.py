@@ -13,11 +13,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Detection:
-    """One face found by a detector: `box` (4,) float64 corners (Convention above) and a `score`
-    (backend-specific: dlib HOG margin, mmod / S3FD confidence; higher is surer)."""
+    """One face found by a detector: `box` (4,) float64 corners (Convention above), a `score`
+    (backend-specific: dlib HOG margin, mmod / S3FD confidence, BlazeFace probability; higher is
+    surer) and `roll`: the in-plane angle of the eye line in radians (atan2 of the vector from the
+    image-left eye to the image-right eye, y down; 0 when the detector does not measure it)."""
 
     box: tuple[float, float, float, float]
     score: float
+    roll: float = 0.0
 
     @property
     def width(self) -> float:
@@ -46,6 +49,31 @@ class LandmarkModel(Protocol):
         ...
 
 
+@dataclass(frozen=True, eq=False)
+class DenseLandmarks:
+    """What a dense landmark model places on N faces (frame px, Convention above).
+
+    points68: (N, 68, 2) float64 iBUG-68 points; dense: (N, K, 2) float64 model points (K =
+    `dense_points`, 468 for the face mesh); presence: (N,) float64 face-presence probability.
+    """
+
+    points68: np.ndarray
+    dense: np.ndarray
+    presence: np.ndarray
+
+
+@runtime_checkable
+class DenseLandmarkModel(LandmarkModel, Protocol):
+    """A landmark model that also gives its own dense points (and is a `LandmarkModel`)."""
+
+    dense_points: int
+
+    def place(self, image: np.ndarray, boxes: np.ndarray, *, rolls: np.ndarray | None = None) -> DenseLandmarks:
+        """image (H, W, 3) uint8 sRGB, boxes (N, 4) frame px, rolls (N,) radians (see `Detection.roll`;
+        None: upright) → the faces' 68 and dense points."""
+        ...
+
+
 @runtime_checkable
 class IdentityModel(Protocol):
     """Turns a face into an identity embedding; same person ⇔ small Euclidean distance."""
@@ -59,6 +87,32 @@ class IdentityModel(Protocol):
         ...
 
 
+def check_detection_image(image: np.ndarray) -> None:
+    """Require what backends see: (H, W, 3) uint8 sRGB (`prepare.detection_image`). Raises ValueError."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
+
+
 def boxes_array(detections: list[Detection]) -> np.ndarray:
     """(N, 4) float64 boxes of `detections`."""
     return np.array([d.box for d in detections], np.float64).reshape(-1, 4)
+
+
+def rolls_array(detections: list[Detection]) -> np.ndarray:
+    """(N,) float64 rolls (radians) of `detections`."""
+    return np.array([d.roll for d in detections], np.float64).reshape(-1)
+
+
+def place_landmarks(model: LandmarkModel, image: np.ndarray, boxes: np.ndarray, *,
+                    rolls: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The 68 points of the faces in `boxes`, and their dense points and presence when `model` has them.
+
+    Args: image (H, W, 3) uint8 sRGB; boxes (N, 4) frame px; rolls (N,) radians or None (used
+        only by dense models: a 68-point model gets the boxes alone).
+    Returns: (points68 (N, 68, 2), dense (N, K, 2) or None, presence (N,) or None), float64 frame px.
+    """
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if isinstance(model, DenseLandmarkModel):
+        placed = model.place(image, boxes, rolls=rolls)
+        return placed.points68, placed.dense, placed.presence
+    return model(image, boxes), None, None

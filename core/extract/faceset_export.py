@@ -2,7 +2,8 @@
 
 Each crop is cut from the plate's own pixels (resampled in the plate's color space, scene-linear
 for EXR plates), then converted to the face set's encoding (sRGB Encoded Rec.709, clipped to
-[0, 1]; see `facegraft.core.faceset`). The mask comes from a `Masker` (default: landmark hull).
+[0, 1]; see `facegraft.core.faceset`). The mask comes from a `Masker` (default: the face oval of
+the mesh points when the alignments hold them, else the 68-point hull).
 """
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -12,20 +13,22 @@ import numpy as np
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import SRGB_ENCODED, ColorManager
 from facegraft.core.faceset import FaceSet, FaceSetWriter
-from facegraft.core.masks.landmark import LandmarkMasker, Masker
+from facegraft.core.masks.dense import DenseMasker
+from facegraft.core.masks.landmark import Masker
 from facegraft.core.media.source import Frame, Source
 
 
 def write_faceset(source: Source, alignments: Alignments, out: str | Path, *, color: ColorManager,
                   frames: Sequence[int] | None = None, face_ids: Sequence[int] | None = None,
-                  masker: Masker = LandmarkMasker(),
+                  masker: Masker = DenseMasker(),
                   progress: Callable[[Iterable[Frame], int], Iterable[Frame]] = lambda it, n: it) -> FaceSet:
     """Cut every face of `frames` (default: all with faces) into the face set folder `out`.
 
     Args:
         source: the plate the alignments were made from. alignments: its alignments.
         out: face set folder (created or continued). color: converts crops to the set's encoding.
-        face_ids: keep only these identities (default: all). masker: makes each crop's mask.
+        face_ids: keep only these identities (default: all). masker: makes each crop's mask; a
+            `DenseMasker` also gets the face's mesh points (when the alignments hold them).
     Returns: the saved FaceSet.
     Raises: MediaError when a frame cannot be read or the folder holds another size/face type.
     """
@@ -43,6 +46,10 @@ def write_faceset(source: Source, alignments: Alignments, out: str | Path, *, co
             cut = crop.cut(rgb)
             encoded = np.clip(color.convert(cut, frame.colorspace, SRGB_ENCODED), 0.0, 1.0)
             points = crop.to_crop(face.landmarks)
-            writer.add(crop=encoded, mask=masker(encoded, points), source=header.source, frame=frame.number,
+            if isinstance(masker, DenseMasker):
+                mask = masker(encoded, points, None if face.dense is None else crop.to_crop(face.dense))
+            else:
+                mask = masker(encoded, points)
+            writer.add(crop=encoded, mask=mask, source=header.source, frame=frame.number,
                        face_id=face.face_id, frame_to_crop=crop.frame_to_crop, landmarks=points)
     return writer.save()

@@ -11,7 +11,7 @@ import numpy as np
 from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.alignments.format import Alignments, FaceAlignment
 from facegraft.core.extract.identity import cluster_identities, match_reference
-from facegraft.core.extract.smoothing import SmoothingSettings, smooth_track
+from facegraft.core.extract.smoothing import SmoothingSettings, smooth_track, track_iod
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,29 @@ def finalize(alignments: Alignments, *, identity: IdentitySettings, smoothing: S
     header = alignments.header
     kept = assign_identities(alignments, identity)
     smoothed: dict[tuple[int, int], np.ndarray] = {}
+    smoothed_dense: dict[tuple[int, int], np.ndarray] = {}
     for face_id in sorted({i for pairs in kept.values() for i, _ in pairs}):
         present = [n for n in alignments.frames if any(i == face_id for i, _ in kept[n])]
         for run in _runs(present):
-            raw = np.array([next(f for i, f in kept[n] if i == face_id).landmarks_raw for n in run])
-            for n, pts in zip(run, smooth_track(raw, smoothing)):
+            faces = [next(f for i, f in kept[n] if i == face_id) for n in run]
+            raw = np.array([f.landmarks_raw for f in faces])
+            iod = track_iod(raw)
+            for n, pts in zip(run, smooth_track(raw, smoothing, iod=iod)):
                 smoothed[(n, face_id)] = np.round(pts, 3)
+            if all(f.dense_raw is not None for f in faces) and len({f.dense_raw.shape for f in faces}) == 1:
+                dense = smooth_track(np.array([f.dense_raw for f in faces]), smoothing, iod=iod)
+                for n, pts in zip(run, dense):
+                    smoothed_dense[(n, face_id)] = np.round(pts, 2)
     by_frame = {}
     for n in alignments.frames:
         faces = []
         for face_id, face in sorted(kept[n], key=lambda p: p[0]):
             pts = smoothed[(n, face_id)]
             crop = FaceCrop.from_landmarks(pts, size=header.size, face_type=header.face_type)
+            dense = smoothed_dense.get((n, face_id))
             faces.append(FaceAlignment(face_id, face.box, face.score, face.detected, face.landmarks_raw, pts,
-                                       crop.frame_to_crop, face.embedding))
+                                       crop.frame_to_crop, face.embedding, None if dense is None else face.dense_raw,
+                                       dense))
         by_frame[n] = tuple(faces)
     return alignments.with_frames(by_frame)
 

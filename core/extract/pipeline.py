@@ -102,7 +102,7 @@ def _read(source: Source, frames: list[int], failed: list[tuple[int, str]]) -> I
 def _to_face(raw: RawFace) -> FaceAlignment:
     """A raw face as it will be stored (rounded like the file), before finalize fills the rest."""
     face = FaceAlignment(-1, np.array(raw.box), raw.score, raw.detected, raw.landmarks, raw.landmarks,
-                         np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), raw.embedding)
+                         np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), raw.embedding, raw.dense, raw.dense)
     return FaceAlignment.from_json(face.to_json())
 
 

@@ -69,21 +69,28 @@ def one_euro(points: np.ndarray, *, min_cutoff: float, beta: float, d_cutoff: fl
     return out
 
 
-def smooth_track(landmarks: np.ndarray, settings: SmoothingSettings) -> np.ndarray:
+def track_iod(landmarks: np.ndarray) -> float:
+    """The median outer-eye-corner distance (points 36, 45) of a (T, 68, 2) track, frame px."""
+    return float(np.median(np.linalg.norm(landmarks[:, 45] - landmarks[:, 36], axis=-1)))
+
+
+def smooth_track(landmarks: np.ndarray, settings: SmoothingSettings, *, iod: float | None = None) -> np.ndarray:
     """Zero-phase One-Euro smoothing of one face's landmarks over consecutive frames.
 
     Args:
-        landmarks: (T, 68, 2) float, frame px, consecutive frames of one face.
+        landmarks: (T, K, 2) float, frame px, consecutive frames of one face: the 68 iBUG points,
+            or any other K points (a dense mesh) when `iod` is given.
         settings: filter parameters; `enabled=False` returns a copy.
-    Returns: (T, 68, 2) float64 frame px (Convention: full-frame pixels, top-left origin).
+        iod: the track's eye distance in px (None: `track_iod` of the 68 points); the same value
+            for a face's 68 and dense points smooths them alike.
+    Returns: (T, K, 2) float64 frame px (Convention: full-frame pixels, top-left origin).
     """
     landmarks = np.asarray(landmarks, np.float64)
-    if landmarks.ndim != 3 or landmarks.shape[1:] != (68, 2):
-        raise ValueError(f"landmarks must be (T, 68, 2), got {landmarks.shape}")
+    if landmarks.ndim != 3 or landmarks.shape[2] != 2 or (iod is None and landmarks.shape[1] != 68):
+        raise ValueError(f"landmarks must be (T, 68, 2), or (T, K, 2) with iod given; got {landmarks.shape}")
     if not settings.enabled or len(landmarks) < 3:
         return landmarks.copy()
-    iod = float(np.median(np.linalg.norm(landmarks[:, 45] - landmarks[:, 36], axis=-1)))
-    unit = max(iod, 1e-6)
+    unit = max(track_iod(landmarks) if iod is None else float(iod), 1e-6)
     x = landmarks / unit
     kw = dict(min_cutoff=settings.min_cutoff, beta=settings.beta, d_cutoff=settings.d_cutoff)
     forward = one_euro(x, **kw)

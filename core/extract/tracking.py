@@ -19,8 +19,10 @@ import cv2
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
-from facegraft.core.detect.types import FaceDetector, IdentityModel, LandmarkModel, boxes_array
+from facegraft.core.detect.types import (FaceDetector, IdentityModel, LandmarkModel, boxes_array, place_landmarks,
+                                        rolls_array)
 
+MIN_PRESENCE = 0.5  # a dense model's face-presence probability below this loses the track
 _TRACK_SIZE = 256
 _TRACK_FACE_TYPE = "full"
 
@@ -30,8 +32,9 @@ class TrackingSettings:
     """redetect_every: keyframe period in frames (1 = detect on every frame). max_residual: fit
     residual (mean-face units) above which a face is lost. min_iou: overlap between the predicted
     and the tracked box below which a face has drifted. box_deadband: the seed box is kept while
-    it overlaps the face's new box more than this (steadier landmarks). verify: run the detector
-    on a small window around each tracked face (face scaled to ~100 px) to confirm it is there."""
+    it overlaps the face's new box more than this (steadier landmarks). verify: confirm each
+    tracked face is there: by a dense model's face-presence score (>= MIN_PRESENCE), else by running
+    the detector on a small window around it (face scaled to ~100 px)."""
 
     redetect_every: int = 10
     max_residual: float = 0.15
@@ -59,7 +62,8 @@ class RawFace:
 
     box: (x0, y0, x1, y1) frame px; score: detector score of the keyframe it was found on;
     landmarks: (68, 2) float64 frame px; embedding: (D,) identity embedding, computed on the
-    keyframe; detected: True on keyframes, False when tracked.
+    keyframe; detected: True on keyframes, False when tracked; dense: (K, 2) float64 frame px of a
+    dense landmark model (the face mesh's 468), None for a 68-point model.
     """
 
     box: tuple[float, float, float, float]
@@ -67,6 +71,7 @@ class RawFace:
     landmarks: np.ndarray
     embedding: np.ndarray
     detected: bool
+    dense: np.ndarray | None = None
 
 
 @dataclass
@@ -75,6 +80,13 @@ class _Track:
     box_in_crop: np.ndarray  # (4,) the keyframe's detector box in the face's aligned crop
     score: float
     embedding: np.ndarray
+    roll: float  # eye-line angle of the last landmarks (radians): a dense model's crop is rotated by it
+
+
+def eye_roll(landmarks: np.ndarray) -> float:
+    """The eye line's angle (radians, y down) of 68 points: outer eye corner 36 → 45 (`Detection.roll`)."""
+    eyes = landmarks[45] - landmarks[36]
+    return float(np.arctan2(eyes[1], eyes[0]))
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -133,36 +145,46 @@ class FaceTracker:
         self.detections += 1
         found = self.detector(image)
         boxes = boxes_array(found)
-        points = self.landmarks(image, boxes) if len(boxes) else np.empty((0, 68, 2))
+        points, dense, _ = place_landmarks(self.landmarks, image, boxes, rolls=rolls_array(found))
         embeddings = self.identity(image, points) if len(boxes) else np.empty((0, self.identity.dimensions))
         tracks, faces = [], []
-        for det, box, pts, emb in zip(found, boxes, points, embeddings):
-            tracks.append(_Track(box, _box_to_crop(_track_crop(pts), box), det.score, emb))
-            faces.append(RawFace(det.box, det.score, pts, emb, True))
+        for i, (det, box, pts, emb) in enumerate(zip(found, boxes, points, embeddings)):
+            tracks.append(_Track(box, _box_to_crop(_track_crop(pts), box), det.score, emb, eye_roll(pts)))
+            faces.append(RawFace(det.box, det.score, pts, emb, True, None if dense is None else dense[i]))
         order = np.argsort([f.box[0] for f in faces], kind="stable")
         self._tracks = [tracks[i] for i in order]
         return [faces[i] for i in order]
 
     def _follow(self, image: np.ndarray) -> list[RawFace] | None:
         height, width = image.shape[:2]
-        points = self.landmarks(image, np.array([t.box for t in self._tracks]))
+        boxes = np.array([t.box for t in self._tracks])
+        points, dense, presence = place_landmarks(self.landmarks, image, boxes,
+                                                  rolls=np.array([t.roll for t in self._tracks]))
         faces = []
-        for track, pts in zip(self._tracks, points):
+        for i, (track, pts) in enumerate(zip(self._tracks, points)):
+            face_dense = None if dense is None else dense[i]
             crop = _track_crop(pts)
             new_box = _box_to_frame(crop, track.box_in_crop)
             overlap = box_iou(track.box, new_box)
             if (crop.fit_residual(pts) > self.settings.max_residual or overlap < self.settings.min_iou
                     or _outside_fraction(new_box, width, height) > 0.5
-                    or (self.settings.verify and not self._confirm(image, new_box))):
+                    or (self.settings.verify and not self._confirm(image, new_box, presence, i))):
                 return None
             if overlap < self.settings.box_deadband:  # the face moved: re-seed from where it is now
                 track.box = new_box
-                pts = self.landmarks(image, new_box[None])[0]
+                again, again_dense, _ = place_landmarks(self.landmarks, image, new_box[None],
+                                                        rolls=np.array([track.roll]))
+                pts, face_dense = again[0], None if again_dense is None else again_dense[0]
+            track.roll = eye_roll(pts)
             x0, y0, x1, y1 = (float(v) for v in track.box)
-            faces.append(RawFace((x0, y0, x1, y1), track.score, pts, track.embedding, False))
+            faces.append(RawFace((x0, y0, x1, y1), track.score, pts, track.embedding, False, face_dense))
         return faces
 
-    def _confirm(self, image: np.ndarray, box: np.ndarray) -> bool:
+    def _confirm(self, image: np.ndarray, box: np.ndarray, presence: np.ndarray | None, index: int) -> bool:
+        """Is the tracked face still there? A dense model's own face-presence score says so (as in
+        MediaPipe's tracking); otherwise the detector must find it in a window around the box."""
+        if presence is not None:
+            return bool(presence[index] >= MIN_PRESENCE)
         return any(box_iou(found, box) > 0.3 for found in window_detect(self.detector, image, box))
 
 

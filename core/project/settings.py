@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from facegraft.core.convert.settings import ConvertSettings
+from facegraft.core.detect.registry import DEFAULT_DETECTOR, DEFAULT_LANDMARKS
 from facegraft.core.models.config import ModelConfig
 from facegraft.core.train.settings import AugmentSettings, OptimSettings, TrainSettings, quick_preset
 
@@ -22,8 +23,8 @@ class ExtractOptions:
     """How both clips are extracted (see `facegraft extract`)."""
 
     face_type: str = "full"
-    detector: str = "hog"
-    landmarks: str = "dlib68"
+    detector: str = DEFAULT_DETECTOR
+    landmarks: str = DEFAULT_LANDMARKS
     upsample: int = 0
     redetect_every: int = 10
     smooth: str = "medium"

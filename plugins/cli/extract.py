@@ -10,7 +10,7 @@ from pathlib import Path
 from facegraft.core.align.geometry import FACE_TYPES
 from facegraft.core.alignments.format import load_alignments, save_alignments
 from facegraft.core.color import ColorManager
-from facegraft.core.detect.registry import BackendOptions, default_registry
+from facegraft.core.detect.registry import DEFAULT_DETECTOR, DEFAULT_LANDMARKS, BackendOptions, default_registry
 from facegraft.core.errors import OutputError
 from facegraft.core.extract.faceset_export import write_faceset
 from facegraft.core.extract.finalize import IdentitySettings
@@ -41,12 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", type=int, default=256, help="face crop size in pixels (default 256)")
     parser.add_argument("--face-type", choices=tuple(FACE_TYPES), default="full", help="crop coverage (default full)")
     parser.add_argument("--reference", metavar="IMAGE", help="keep only the person shown in this image")
-    parser.add_argument("--detector", choices=registry.names("detector"), default="hog",
+    parser.add_argument("--detector", choices=registry.names("detector"), default=DEFAULT_DETECTOR,
                         help="; ".join(f"{k}: {v}" for k, v in registry.describe("detector").items()))
-    parser.add_argument("--landmarks", choices=registry.names("landmarks"), default="dlib68",
+    parser.add_argument("--landmarks", choices=registry.names("landmarks"), default=DEFAULT_LANDMARKS,
                         help="; ".join(f"{k}: {v}" for k, v in registry.describe("landmarks").items()))
     parser.add_argument("--upsample", type=int, default=0, choices=(0, 1, 2),
-                        help="double the frame this many times before detecting (faces under ~80 px)")
+                        help="find smaller faces: hog/mmod double the frame this many times (faces under ~80 px); "
+                             "blazeface halves its smallest face (80 px) per step")
     parser.add_argument("--redetect-every", type=int, default=10, metavar="N",
                         help="run the detector every N frames and track in between (1: every frame)")
     parser.add_argument("--smooth", choices=tuple(SMOOTHING_PRESETS), default="medium",

@@ -9,9 +9,20 @@ from facegraft.core.detect.registry import BackendOptions, BackendRegistry, defa
 
 def test_default_registry_lists_backends():
     r = default_registry()
-    assert r.names("detector") == ("hog", "mmod", "sfd")
-    assert r.names("landmarks") == ("dlib68", "fan2d")
+    assert r.names("detector") == ("blazeface", "blazeface_short", "hog", "mmod", "sfd")
+    assert r.names("landmarks") == ("mesh", "dlib68", "fan2d")
     assert "dlib" in r.describe("identity")["dlib_resnet"]
+
+
+def test_every_backend_states_its_licence_and_the_defaults_are_commercial():
+    r = default_registry()
+    for kind in ("detector", "landmarks", "identity"):
+        for name in r.names(kind):
+            assert r.backend(kind, name).licence not in ("", "unknown")
+    assert not r.backend("landmarks", "dlib68").commercial  # iBUG 300-W
+    assert r.backend("landmarks", "mesh").commercial and r.backend("detector", "blazeface").commercial
+    with pytest.raises(ValueError, match="known: mesh"):
+        r.backend("landmarks", "nope")
 
 
 def test_registries_are_independent_and_checked():
