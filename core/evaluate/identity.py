@@ -16,7 +16,7 @@ from facegraft.core.alignments.format import Alignments, load_alignments
 from facegraft.core.color import ColorManager
 from facegraft.core.color.perceptual import to_oklab
 from facegraft.core.detect.prepare import detection_image
-from facegraft.core.detect.types import boxes_array
+from facegraft.core.detect.types import Detection, boxes_array, place_landmarks
 from facegraft.core.errors import FacegraftError, NoFaceError
 from facegraft.core.evaluate.appearance import DETAIL_IOD, band_energy, face_regions
 from facegraft.core.evaluate.face_geometry import interocular
@@ -42,12 +42,12 @@ class FaceProbe:
     models: ExtractModels
 
     def find(self, image: np.ndarray, *, near: np.ndarray | None = None,
-             search: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
-        """The detector box (4,) of the face containing the point `near` (x, y) — the closest such
-        — or of the largest face when `near` is None; None when the detector finds nothing there.
+             search: tuple[int, int, int, int] | None = None) -> Detection | None:
+        """The detection (frame px box, roll) of the face containing the point `near` (x, y) — the
+        closest such — or of the largest face when `near` is None; None when nothing is found there.
 
         Args: image: (H, W, 3) uint8 sRGB detection image. search: (x0, y0, x1, y1) integer pixels
-            to run the detector on (default: the whole image); boxes come back in frame pixels.
+            to run the detector on (default: the whole image).
         """
         x0, y0 = (search[0], search[1]) if search is not None else (0, 0)
         view = image if search is None else np.ascontiguousarray(image[search[1]:search[3], search[0]:search[2]])
@@ -56,16 +56,19 @@ class FaceProbe:
             return None
         boxes = boxes_array(found) + np.array([x0, y0, x0, y0], np.float64)
         if near is None:
-            return boxes[int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))]
-        inside = [(b[0] <= near[0] <= b[2]) and (b[1] <= near[1] <= b[3]) for b in boxes]
-        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
-        order = np.argsort(np.linalg.norm(centres - near, axis=1))
-        best = next((int(i) for i in order if inside[int(i)]), None)
-        return None if best is None else boxes[best]
+            best: int | None = int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+        else:
+            inside = [(b[0] <= near[0] <= b[2]) and (b[1] <= near[1] <= b[3]) for b in boxes]
+            order = np.argsort(np.linalg.norm((boxes[:, :2] + boxes[:, 2:]) / 2 - near, axis=1))
+            best = next((int(i) for i in order if inside[int(i)]), None)
+        if best is None:
+            return None
+        return Detection(tuple(float(v) for v in boxes[best]), found[best].score, found[best].roll)
 
-    def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
-        """(68, 2) float64 frame px of the face in `box` (4,)."""
-        return self.models.landmarks(image, np.asarray(box, np.float64).reshape(1, 4))[0]
+    def landmarks(self, image: np.ndarray, box: np.ndarray, *, roll: float = 0.0) -> np.ndarray:
+        """(68, 2) float64 frame px of the face in `box` (4,); `roll` (radians) turns a dense model's crop."""
+        boxes = np.asarray(box, np.float64).reshape(1, 4)
+        return place_landmarks(self.models.landmarks, image, boxes, rolls=np.array([roll]))[0][0]
 
     def embedding(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """(D,) float64 identity embedding of the face with `landmarks` (68, 2)."""
@@ -74,14 +77,32 @@ class FaceProbe:
     def measure(self, image: np.ndarray, *, near: np.ndarray | None = None,
                 search: tuple[int, int, int, int] | None = None) -> FoundFace | None:
         """Detect (see `find`), place the landmarks and embed: None when no face is found."""
-        box = self.find(image, near=near, search=search)
-        return None if box is None else self.measure_in_box(image, box)
+        found = self.find(image, near=near, search=search)
+        return None if found is None else self.measure_in_box(image, np.array(found.box), roll=found.roll)
 
-    def measure_in_box(self, image: np.ndarray, box: np.ndarray) -> FoundFace:
+    def measure_in_box(self, image: np.ndarray, box: np.ndarray, *, roll: float = 0.0) -> FoundFace:
         """Landmarks and embedding of the face in a known `box` (4,)."""
         box = np.asarray(box, np.float64)
-        points = self.landmarks(image, box)
+        points = self.landmarks(image, box, roll=roll)
         return FoundFace(box, points, self.embedding(image, points))
+
+
+def measuring_probe(extraction_landmarks: str | None = None) -> FaceProbe:
+    """The probe that measures faces extracted with the landmark model `extraction_landmarks`
+    (default: what new projects extract with): another landmark model (`detect.measuring`), so a
+    model's bias cannot grade itself — the MediaPipe mesh after BlazeFace for dlib68 extractions,
+    dlib68 after HOG for mesh ones — and dlib's 128-D identity model.
+
+    Raises: FacegraftError when no other landmark model loads (see `measuring_landmarks`).
+    """
+    from facegraft.core.detect.measuring import measuring_landmarks
+    from facegraft.core.detect.registry import DEFAULT_LANDMARKS, default_registry
+
+    registry = default_registry()
+    landmarks = measuring_landmarks(extraction_landmarks or DEFAULT_LANDMARKS, registry=registry)
+    detector = "blazeface" if landmarks == "mesh" else "hog"
+    return FaceProbe(ExtractModels(registry.detector(detector), registry.landmarks(landmarks),
+                                   registry.identity("dlib_resnet")))
 
 
 @dataclass(frozen=True)

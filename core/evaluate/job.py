@@ -11,16 +11,6 @@ from facegraft.core.evaluate.run import EvalSettings, Evaluation, PlateCache, ev
 from facegraft.core.media.source import Source
 
 
-def default_probe() -> FaceProbe:
-    """dlib HOG detector, 68-point predictor and 128-D identity ResNet (offline)."""
-    from facegraft.core.detect.registry import default_registry
-    from facegraft.core.extract.pipeline import ExtractModels
-
-    registry = default_registry()
-    return FaceProbe(ExtractModels(registry.detector("hog"), registry.landmarks("dlib68"),
-                                   registry.identity("dlib_resnet")))
-
-
 def evaluate_files(*, swapped: Source, plate: Source, source_a: str | Path, probe: FaceProbe, color: ColorManager,
                    alignments: Alignments | None = None, frames: Sequence[int] | None = None,
                    model: str | Path | None = None, holdout: Sequence[str | Path] | None = None,

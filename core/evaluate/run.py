@@ -1,7 +1,8 @@
 """Evaluate a swapped sequence against its plate: per-frame measures, a summary and a verdict.
 
 Per frame, the plate's face is found (the alignments' face when given, else the largest) and
-measured with the probe's own detector and landmarks. The swapped frame gets its *own* detection
+measured with the probe's own detector and landmarks (`identity.measuring_probe`: another landmark
+model than extraction's, so a model's bias cannot grade itself). The swapped frame gets its *own* detection
 near that face: a swap without a detectable face is a failed frame (it counts against identity and
 expression), never a skipped one. Nothing of the plate's landmarks is reused on the swap, so a blur
 or a wrong face cannot borrow the plate's expression.
@@ -257,7 +258,8 @@ class PlateFace:
 def _plate_face(image: np.ndarray, probe: FaceProbe, alignments: Alignments | None, number: int,
                 face_id: int | None) -> PlateFace | None:
     if alignments is None:
-        box = probe.find(image)
+        found = probe.find(image)
+        box = None if found is None else np.array(found.box)
     else:
         faces = [f for f in alignments.faces(number) if face_id is None or f.face_id == face_id]
         box = faces[0].box if faces else None

@@ -223,15 +223,16 @@ def stage_review(ctx: StageContext, redo: bool) -> dict[str, Any]:
 
 
 def stage_eval(ctx: StageContext, redo: bool) -> dict[str, Any]:
-    from facegraft.core.evaluate.identity import FaceProbe
+    from facegraft.core.evaluate.identity import measuring_probe
     from facegraft.core.evaluate.job import evaluate_files
     from facegraft.core.evaluate.report import summary_lines
     from facegraft.core.evaluate.run import EvalSettings
 
+    alignments = load_alignments(ctx.result("extract_target", "alignments"))
     evaluation = evaluate_files(
         swapped=open_source(ctx.result("convert", "converted")), plate=open_source(ctx.result("plate", "plate")),
-        source_a=ctx.result("extract_source", "alignments"), probe=FaceProbe(ctx.models), color=ctx.color,
-        alignments=load_alignments(ctx.result("extract_target", "alignments")),
+        source_a=ctx.result("extract_source", "alignments"), probe=measuring_probe(alignments.header.landmarks),
+        color=ctx.color, alignments=alignments,
         frames=ctx.result("convert", "frames"), model=ctx.layout.model,
         settings=EvalSettings(face_id=int(ctx.result("extract_target", "face_id"))), report=ctx.layout.eval_dir,
         source_face_id=int(ctx.result("extract_source", "face_id")),

@@ -39,15 +39,17 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.core.evaluate.run import EvalSettings
     from facegraft.core.media.sequence import parse_frame_range
     from facegraft.core.media.source import open_source
-    from facegraft.core.evaluate.job import default_probe, evaluate_files
+    from facegraft.core.evaluate.identity import measuring_probe
+    from facegraft.core.evaluate.job import evaluate_files
     from facegraft.plugins.cli.progress import progress
 
     quiet = bool(getattr(args, "quiet", False))
     color = ColorManager.from_environment()
+    alignments = load_alignments(args.alignments) if args.alignments else None
     evaluation = evaluate_files(
         swapped=open_source(args.swapped), plate=open_source(args.target, colorspace=args.colorspace),
-        source_a=args.source, probe=default_probe(), color=color,
-        alignments=load_alignments(args.alignments) if args.alignments else None,
+        source_a=args.source, probe=measuring_probe(alignments.header.landmarks if alignments else None),
+        color=color, alignments=alignments,
         frames=parse_frame_range(args.frames) if args.frames else None, model=args.model, holdout=args.holdout,
         settings=EvalSettings(face_id=args.face_id), report=args.report,
         progress=lambda it, n: progress(it, total=n, unit="frame", desc="eval", quiet=quiet))

@@ -67,7 +67,8 @@ def reuse_extraction(done: Path, fresh: Path) -> None:
 
 def run_one(pair: str, config: str, *, work: Path, minutes: float, target_frames: int, log) -> dict:
     from facegraft.core.color import ColorManager
-    from facegraft.core.evaluate.job import default_probe
+    from facegraft.core.detect.registry import default_registry
+    from facegraft.core.extract.pipeline import ExtractModels
     from facegraft.core.project.run import run_swap
 
     a, b = pair.split(":")
@@ -78,9 +79,11 @@ def run_one(pair: str, config: str, *, work: Path, minutes: float, target_frames
     if not project.exists() and same_size:
         reuse_extraction(same_size[0].parent.parent, project)
     start = time.monotonic()
-    probe = default_probe()
+    registry, ex = default_registry(), settings.extract
+    models = ExtractModels(registry.detector(ex.detector), registry.landmarks(ex.landmarks),
+                           registry.identity("dlib_resnet"))
     run_swap(str(CLIPS / f"{a}.mp4"), str(CLIPS / f"{b}.mp4"), project, settings=settings, color=ColorManager(),
-             models=lambda: probe.models, log=log)
+             models=lambda: models, log=log)
     seconds = time.monotonic() - start
     train = json.loads((project / "stages" / "train.json").read_text())
     summary = json.loads((project / "stages" / "eval.json").read_text())["results"]["summary"]

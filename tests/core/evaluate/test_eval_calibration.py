@@ -17,13 +17,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from controls import Plate, load_plate, make_control  # noqa: E402
 
 from facegraft.core.color import ColorManager  # noqa: E402
-from facegraft.core.evaluate.identity import ReferenceFaces, identity_of, reference_faces  # noqa: E402
-from facegraft.core.evaluate.job import default_probe  # noqa: E402
+from facegraft.core.evaluate.identity import (ReferenceFaces, identity_of, measuring_probe,  # noqa: E402
+                                              reference_faces)
 from facegraft.core.evaluate.run import EvalSettings, EvalSummary, evaluate_swap  # noqa: E402
 
 # (clip, first frame, frames, another person's clip): a man whose mouth opens wide, a woman who
 # smiles and blinks.
-PEOPLE = {"d18": ("d18.mp4", 100, 30, "d19.mp4"), "d14": ("d14.mp4", 50, 30, "d18.mp4")}
+PEOPLE = {"d18": ("d18.mp4", 100, 24, "d19.mp4"), "d14": ("d14.mp4", 50, 24, "d18.mp4")}
+# Both measuring probes are calibrated: extraction with dlib68 is measured by BlazeFace + the mesh,
+# extraction with the mesh by HOG + dlib68.
+EXTRACTED_WITH = ("dlib68", "mesh")
 MUST_FAIL = {"blurred": "detail", "noisy": "detail", "frozen": "expression", "color_shifted": "color",
              "hard_seam": "color", "jittered": "temporal", "wrong_person": "identity"}
 SETTINGS = EvalSettings(contact_frames=0, worst_frames=0)
@@ -38,9 +41,9 @@ class Person:
     cache: dict
 
 
-@pytest.fixture(scope="module")
-def tools():
-    return default_probe(), ColorManager()
+@pytest.fixture(scope="module", params=EXTRACTED_WITH)
+def tools(request):
+    return measuring_probe(request.param), ColorManager()
 
 
 @pytest.fixture(scope="module")

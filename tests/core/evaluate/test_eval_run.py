@@ -7,8 +7,8 @@ import pytest
 
 from facegraft.core.color import ColorManager
 from facegraft.core.errors import MediaError, NoFaceError
-from facegraft.core.evaluate.identity import identity_of
-from facegraft.core.evaluate.job import default_probe, evaluate_files
+from facegraft.core.evaluate.identity import identity_of, measuring_probe
+from facegraft.core.evaluate.job import evaluate_files
 from facegraft.core.evaluate.run import evaluate_swap
 from facegraft.core.media.source import open_source
 
@@ -17,7 +17,7 @@ FRAMES = range(1, 7)
 
 @pytest.fixture(scope="module")
 def probe():
-    return default_probe()
+    return measuring_probe()
 
 
 @pytest.fixture(scope="module")
