@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     quiet = bool(getattr(args, "quiet", False))
     color = ColorManager.from_environment()
     evaluation = evaluate_files(
-        swapped=open_source(args.swapped), plate=open_source(args.target, colorspace=args.colorspace),
+        swapped=open_source(args.swapped, color=color), plate=open_source(args.target, colorspace=args.colorspace,
+                                                                          color=color),
         source_a=args.source, probe=default_probe(), color=color,
         alignments=load_alignments(args.alignments) if args.alignments else None,
         frames=parse_frame_range(args.frames) if args.frames else None, model=args.model, holdout=args.holdout,
