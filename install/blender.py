@@ -49,7 +49,7 @@ def build_extension_zip(out_dir: Path, *, command: list[str]) -> Path:
     with atomic_write_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for src in sorted(ADDON_DIR.iterdir()):
-                if src.suffix in (".py", ".toml"):
+                if src.suffix in (".py", ".toml") or src.name == "LICENSE":  # GPL-3.0-or-later text
                     zf.write(src, src.name)
             zf.write(MANIFEST, "manifest.json")
             zf.writestr("defaults.json", json.dumps({"facegraft": command}, indent=2) + "\n")

@@ -72,8 +72,9 @@ def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = 
     values = SPEC.validate(params)
     SPEC.require(values)
     settings = settings_from(values, force=force)
+    color = ColorManager.from_environment()
     source = open_source(plate, colorspace=values["colorspace"] or None,
-                         nonfinite="repair" if values["repair_nonfinite"] else "error")
+                         nonfinite="repair" if values["repair_nonfinite"] else "error", color=color)
     alignments = load_alignments(values["alignments"])
     swapper = ModelSwapper(load_model(values["model"], device=values["device"]), batch=values["batch"])
     wanted = list(frames) if frames is not None else alignments.frames
@@ -85,7 +86,7 @@ def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = 
                 progress(done, total, frame.number)
 
     return convert_plate(source, alignments, swapper, output, wanted, settings,
-                         color=ColorManager.from_environment(), alignments_path=values["alignments"],
+                         color=color, alignments_path=values["alignments"],
                          progress=counted)
 
 

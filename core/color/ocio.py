@@ -5,6 +5,7 @@ ACES studio config whose export also loads in OCIO 2.4 (the version Blender bund
 Conversions run on whole float32 arrays, vectorised; processors are cached per pair of spaces on
 the `ColorManager` instance (no module-level state).
 """
+import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,16 +49,35 @@ class ColorManager:
         return [cs.getName() for cs in self.config.getColorSpaces()]
 
     def resolve(self, name: str) -> str:
-        """The canonical color space name for `name` (a space, alias or role).
+        """The canonical color space name for `name` (a space, alias, role or color interop ID such
+        as `lin_ap1_scene`, which OCIO 2.5+ configs and OpenImageIO 3 use).
 
-        Raises: ColorConfigError naming the config and a few known spaces.
+        Raises: ColorConfigError naming the config and the nearest known names.
         """
         space = self.config.getColorSpace(name)
         if space is None:
-            known = ", ".join(self.colorspace_names()[:8])
             raise ColorConfigError(f"unknown color space {name!r} in OCIO config {self.source}; "
-                                   f"use one of its spaces or roles (e.g. {known}, scene_linear)")
+                                   f"{self.near_matches(name)}")
         return space.getName()
+
+    def near_matches(self, name: str) -> str:
+        """'did you mean ...' with the config's names, aliases and roles closest to `name`."""
+        names = list(self.colorspace_names()) + [r for r, _ in self.config.getRoles()]
+        for space in self.config.getColorSpaces():
+            names.extend(space.getAliases())
+        by_lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(name.lower(), list(by_lower), n=4, cutoff=0.5)
+        shown = ", ".join(by_lower[c] for c in close) or ", ".join(self.colorspace_names()[:4])
+        return f"did you mean {shown}? (`facegraft info --json` shows a file's; roles such as scene_linear work too)"
+
+    def file_rule(self, path: str | os.PathLike[str]) -> str | None:
+        """The color space the config's file rules give `path`, or None when only the default rule
+        matches (a config's catch-all says nothing about this file)."""
+        text = os.fspath(path)
+        if self.config.filepathOnlyMatchesDefaultRule(text):
+            return None
+        name, _ = self.config.getColorSpaceFromFilepath(text)
+        return str(name)
 
     def convert(self, pixels: np.ndarray, src: str, dst: str) -> np.ndarray:
         """Convert RGB(A) pixels from color space `src` to `dst`; alpha and extra channels are copied.

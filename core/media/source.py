@@ -1,9 +1,19 @@
 """One way to read frames, whatever the source: a video file, a frame-sequence pattern, or one image.
 
-Every read knows its color space: the `colorspace` argument when given, else the
-`facegraft/colorspace` attribute we write into our own files, else a documented default per
-file type (`default_colorspace`): float formats (EXR, HDR, PFM, float TIFF) are `scene_linear`,
-integer formats (PNG, JPEG, 8/16-bit TIFF, DPX) and video are sRGB-encoded Rec.709.
+Every read knows its color space, decided by the first of these rules that says something
+(`SourceInfo.colorspace_rule` names it; `facegraft info` shows it):
+1. "option": the `colorspace` argument (a command's --colorspace);
+2. "facegraft/colorspace": the attribute facegraft writes into its own files;
+3. "oiio:ColorSpace": what the file states (Nuke, OIIO tools and most pipelines write it; OIIO 3
+   reads it as a color interop ID such as `lin_ap0_scene`, which OCIO 2.5+ configs resolve);
+4. "chromaticities": an EXR's primaries and white point matched to a standard linear space
+   (AP0, AP1, Rec.709, P3-D65, Rec.2020), when the config has that space;
+5. "OCIO file rules": the config's file rules for the path, when a rule other than the
+   catch-all default matches;
+6. "default": float formats (EXR, HDR, PFM, float TIFF) are `scene_linear`, integer formats (PNG,
+   JPEG, 8/16-bit TIFF, DPX) and video are sRGB-encoded Rec.709 (`default_colorspace`).
+Rules 4 and 5 and the check that the name exists need the OCIO config: pass `color` to
+`open_source` (commands do); without it they are skipped and a wrong name fails at conversion.
 """
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -14,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import OpenImageIO as oiio
 
-from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED
-from facegraft.core.errors import MediaError, SequencePatternError
+from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED, ColorManager
+from facegraft.core.errors import ColorConfigError, MediaError, SequencePatternError
 from facegraft.core.media.image_io import ImageData, NonFinite, check_finite, read_image
 from facegraft.core.media.pipeline import prefetch_iter, prefetch_map
 from facegraft.core.media.sequence import SequencePattern, find_gaps, is_sequence_pattern
@@ -23,6 +33,14 @@ from facegraft.core.media.video import is_video_path, probe_video, read_video
 
 COLORSPACE_ATTRIBUTE = "facegraft/colorspace"
 _FLOAT_TYPES = frozenset({"half", "float", "double"})
+# EXR `chromaticities` (red, green, blue, white xy) of standard linear spaces → color interop ID.
+_PRIMARIES = {
+    "lin_ap0_scene": (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767),
+    "lin_ap1_scene": (0.713, 0.293, 0.165, 0.83, 0.128, 0.044, 0.32168, 0.33767),
+    "lin_rec709_scene": (0.64, 0.33, 0.3, 0.6, 0.15, 0.06, 0.3127, 0.329),
+    "lin_p3d65_scene": (0.68, 0.32, 0.265, 0.69, 0.15, 0.06, 0.3127, 0.329),
+    "lin_rec2020_scene": (0.708, 0.292, 0.17, 0.797, 0.131, 0.046, 0.3127, 0.329),
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,7 @@ class SourceInfo:
     colorspace: str
     fps: Fraction | None = None
     attributes: dict = field(default_factory=dict)
+    colorspace_rule: str = "default"  # which rule of the module docstring decided `colorspace`
 
 
 def default_colorspace(pixel_type: str, *, video: bool = False) -> str:
@@ -141,15 +160,17 @@ class Source:
 
 
 def open_source(path: str | os.PathLike[str], *, colorspace: str | None = None,
-                nonfinite: NonFinite = "error") -> Source:
+                nonfinite: NonFinite = "error", color: ColorManager | None = None) -> Source:
     """Open a video file, a sequence pattern (frames discovered on disk) or a single image.
 
     Args:
         path: `clip.mp4`, `plate.####.exr` (any of the four spellings) or `still.png`.
-        colorspace: the source's color space; None takes it from the file or the default per type.
+        colorspace: the source's color space; None decides it by the rules of the module docstring.
         nonfinite: NaN/Inf handling for every frame read ("error", "repair" or "keep").
+        color: the OCIO config, for the rules that need it and to check the name decided.
     Raises: MediaError when nothing is there or the first frame cannot be read;
-        SequencePatternError for a pattern that matches no frame.
+        SequencePatternError for a pattern that matches no frame; ColorConfigError (naming the
+        file, the rule and near matches) when `color` is given and does not know the space.
     """
     text = os.fspath(path)
     if is_sequence_pattern(text) and not Path(text).is_file():
@@ -159,16 +180,53 @@ def open_source(path: str | os.PathLike[str], *, colorspace: str | None = None,
             raise SequencePatternError(f"{text}: no frames found ({pattern.path(1001).name} and the like); "
                                        "check the folder and the pattern's padding")
         header = _read_header(pattern.path(frames[0]), frames[0])
-        info = _info_from_header(text, "sequence", frames, header, colorspace)
+        info = _info_from_header(text, "sequence", frames, header, colorspace, color)
     elif is_video_path(text):
         video = probe_video(text)
         frames = list(range(1, video.frame_count + 1))
+        name, rule = choose_colorspace(text, option=colorspace, attributes={}, pixel_type="uint8", video=True,
+                                       color=color)
         info = SourceInfo(text, "video", tuple(frames), (), video.width, video.height, ("R", "G", "B"),
-                          "uint8", colorspace or SRGB_ENCODED, video.fps, {"codec": video.codec})
+                          "uint8", name, video.fps, {"codec": video.codec}, rule)
     else:
         header = _read_header(Path(text), None)
-        info = _info_from_header(text, "image", [1], header, colorspace)
+        info = _info_from_header(text, "image", [1], header, colorspace, color)
     return Source(info, nonfinite=nonfinite)
+
+
+def choose_colorspace(path: str, *, option: str | None, attributes: dict, pixel_type: str, video: bool,
+                      color: ColorManager | None) -> tuple[str, str]:
+    """(color space, rule) of a source by the rules of the module docstring; with `color`, the
+    space's canonical name in that config.
+
+    Raises: ColorConfigError naming `path` and the rule when `color` is given and lacks the space.
+    """
+    candidates = [("option", option), ("facegraft/colorspace", attributes.get(COLORSPACE_ATTRIBUTE)),
+                  ("oiio:ColorSpace", attributes.get("oiio:ColorSpace")),
+                  ("chromaticities", _primaries_space(attributes.get("chromaticities"), color)),
+                  ("OCIO file rules", color.file_rule(path) if color is not None else None)]
+    rule, name = next(((r, str(n)) for r, n in candidates if n), ("default", default_colorspace(pixel_type,
+                                                                                              video=video)))
+    if color is not None:
+        try:
+            name = color.resolve(name)
+        except ColorConfigError:
+            raise ColorConfigError(f"{path}: color space {name!r} (from {rule}) is not in the OCIO config "
+                                   f"{color.source}; pass --colorspace, or {color.near_matches(name)}") from None
+    return name, rule
+
+
+def _primaries_space(chromaticities: object, color: ColorManager | None) -> str | None:
+    """The interop ID of the standard linear space with these EXR chromaticities, if the config has it."""
+    if color is None or chromaticities is None:
+        return None
+    values = np.asarray(chromaticities, np.float64).ravel()
+    if values.shape != (8,):
+        return None
+    for interop, primaries in _PRIMARIES.items():
+        if np.allclose(values, primaries, atol=2e-3) and color.config.getColorSpace(interop) is not None:
+            return interop
+    return None
 
 
 def _read_header(path: Path, frame: int | None) -> "oiio.ImageSpec":
@@ -184,10 +242,10 @@ def _read_header(path: Path, frame: int | None) -> "oiio.ImageSpec":
 
 
 def _info_from_header(text: str, kind: str, frames: list[int], spec: "oiio.ImageSpec",
-                      colorspace: str | None) -> SourceInfo:
+                      colorspace: str | None, color: ColorManager | None) -> SourceInfo:
     attributes = {p.name: p.value for p in spec.extra_attribs}
     pixel_type = str(spec.format)
-    stated = attributes.get(COLORSPACE_ATTRIBUTE)
+    name, rule = choose_colorspace(text, option=colorspace, attributes=attributes, pixel_type=pixel_type,
+                                   video=False, color=color)
     return SourceInfo(text, kind, tuple(frames), tuple(find_gaps(frames)), spec.full_width, spec.full_height,
-                      tuple(spec.channelnames), pixel_type, colorspace or stated or default_colorspace(pixel_type),
-                      None, attributes)
+                      tuple(spec.channelnames), pixel_type, name, None, attributes, rule)

@@ -51,7 +51,7 @@ def stage_plate(ctx: StageContext, redo: bool) -> dict[str, Any]:
     """A video target becomes scene-linear half EXR frames; a sequence or image is used as it is."""
     from facegraft.core.media.transcode import TranscodeSettings, transcode
 
-    source = open_source(ctx.target)
+    source = open_source(ctx.target, color=ctx.color)
     frames = source.check_frames(ctx.settings.frames or source.frames)
     fps = float(source.info.fps) if source.info.fps else 24.0
     if source.info.kind != "video":
@@ -92,7 +92,7 @@ def extract_side(ctx: StageContext, side: str, path: str, frames: list[int] | No
     settings = ExtractSettings(face_type=opts.face_type, size=ctx.settings.size, upsample=opts.upsample,
                                tracking=TrackingSettings(redetect_every=opts.redetect_every),
                                smoothing=SMOOTHING_PRESETS[opts.smooth], identity=identity)
-    source = open_source(path)
+    source = open_source(path, color=ctx.color)
     out = layout.alignments(side)
     previous = load_alignments(out) if out.is_file() and not redo else None
     result = extract_alignments(source, models=ctx.models, settings=settings, color=ctx.color, frames=frames,
@@ -198,7 +198,7 @@ def stage_convert(ctx: StageContext, redo: bool) -> dict[str, Any]:
     from facegraft.core.convert.swapper import ModelSwapper
     from facegraft.core.models.files import load_model
 
-    plate = open_source(ctx.result("plate", "plate"))
+    plate = open_source(ctx.result("plate", "plate"), color=ctx.color)
     alignments_path = ctx.result("extract_target", "alignments")
     alignments = load_alignments(alignments_path)
     settings = dataclasses.replace(ctx.settings.convert, force=redo,
@@ -214,8 +214,8 @@ def stage_convert(ctx: StageContext, redo: bool) -> dict[str, Any]:
 def stage_review(ctx: StageContext, redo: bool) -> dict[str, Any]:
     from facegraft.core.project.review import write_review
 
-    plate: Source = open_source(ctx.result("plate", "plate"))
-    swapped = open_source(ctx.result("convert", "converted"))
+    plate: Source = open_source(ctx.result("plate", "plate"), color=ctx.color)
+    swapped = open_source(ctx.result("convert", "converted"), color=ctx.color)
     fps = ctx.settings.review_fps or float(ctx.result("plate", "fps"))
     write_review(plate, swapped, ctx.layout.review, frames=ctx.result("convert", "frames"), color=ctx.color, fps=fps,
                  progress=lambda it, n: ctx.progress(it, n, "review"))
@@ -230,7 +230,8 @@ def stage_eval(ctx: StageContext, redo: bool) -> dict[str, Any]:
 
     alignments = load_alignments(ctx.result("extract_target", "alignments"))
     evaluation = evaluate_files(
-        swapped=open_source(ctx.result("convert", "converted")), plate=open_source(ctx.result("plate", "plate")),
+        swapped=open_source(ctx.result("convert", "converted"), color=ctx.color),
+        plate=open_source(ctx.result("plate", "plate"), color=ctx.color),
         source_a=ctx.result("extract_source", "alignments"), probe=measuring_probe(alignments.header.landmarks),
         color=ctx.color, alignments=alignments,
         frames=ctx.result("convert", "frames"), model=ctx.layout.model,

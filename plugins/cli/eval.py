@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     color = ColorManager.from_environment()
     alignments = load_alignments(args.alignments) if args.alignments else None
     evaluation = evaluate_files(
-        swapped=open_source(args.swapped), plate=open_source(args.target, colorspace=args.colorspace),
+        swapped=open_source(args.swapped, color=color),
+        plate=open_source(args.target, colorspace=args.colorspace, color=color),
         source_a=args.source, probe=measuring_probe(alignments.header.landmarks if alignments else None),
         color=color, alignments=alignments,
         frames=parse_frame_range(args.frames) if args.frames else None, model=args.model, holdout=args.holdout,

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if output.suffix.lower() != ".json":
         raise OutputError(f"{output}: alignments files are JSON; name the output *.json")
     color = ColorManager.from_environment()
-    source = open_source(args.source, colorspace=args.colorspace)
+    source = open_source(args.source, colorspace=args.colorspace, color=color)
     frames = parse_frame_range(args.frames) if args.frames else None
     registry = default_registry()
     options = BackendOptions(upsample=args.upsample, model_dir=args.model_dir, device=args.device)

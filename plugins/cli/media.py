@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_convert(args: argparse.Namespace) -> int:
     color = ColorManager.from_environment()
     source = open_source(args.input, colorspace=args.from_colorspace,
-                         nonfinite="repair" if args.repair_nonfinite else "error")
+                         nonfinite="repair" if args.repair_nonfinite else "error", color=color)
     if not args.frames:
         source.require_complete()
     frames = parse_frame_range(args.frames) if args.frames else source.frames

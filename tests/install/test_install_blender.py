@@ -17,7 +17,7 @@ def test_zip_holds_the_extension_and_the_manifest(tmp_path: Path) -> None:
         names = set(zf.namelist())
         manifest = tomllib.loads(zf.read("blender_manifest.toml").decode())
     assert {"__init__.py", "ui.py", "command.py", "sequence.py", "manifest_props.py", "blender_manifest.toml",
-            "manifest.json", "defaults.json"} <= names
+            "manifest.json", "defaults.json", "LICENSE"} <= names
     assert manifest["id"] == "facegraft" and manifest["type"] == "add-on" and path.name == f"facegraft-{manifest['version']}.zip"
     assert not any("__pycache__" in n for n in names)
     again = build_extension_zip(tmp_path, command=["/x/facegraft"])
@@ -52,3 +52,15 @@ def test_without_blender_it_says_how(tmp_path: Path, monkeypatch, capsys) -> Non
     assert "no Blender found" in out and "extension install-file" in out and "Install from Disk" in out
     assert main(["install", "blender", "--blender", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "no Blender executable" in capsys.readouterr().err
+
+
+def test_licences_agree_everywhere() -> None:
+    """Apache-2.0 for the project, GPL-3.0-or-later for the Blender extension (Blender's rule)."""
+    repo = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["license"]["text"]
+    extension = tomllib.loads((repo / "plugins" / "blender" / "blender_manifest.toml").read_text())["license"]
+    assert project == "Apache-2.0" and extension == ["SPDX:GPL-3.0-or-later"]
+    assert (repo / "LICENSE").read_text().startswith("Apache License\nVersion 2.0")
+    assert "GNU GENERAL PUBLIC LICENSE" in (repo / "plugins" / "blender" / "LICENSE").read_text()[:200]
+    readme = (repo / "README.md").read_text()
+    assert "Apache License 2.0" in readme and "GPL-3.0-or-later" in readme and "Proprietary" not in readme

@@ -1,11 +1,12 @@
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED
-from facegraft.core.errors import MediaError, SequencePatternError
-from facegraft.core.media.image_io import new_image, write_image
+from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED, ColorManager
+from facegraft.core.errors import ColorConfigError, MediaError, SequencePatternError
+from facegraft.core.media.image_io import Attribute, new_image, write_image
 from facegraft.core.media.pipeline import BackgroundWriter, prefetch_iter, prefetch_map
 from facegraft.core.media.source import open_source
 from facegraft.core.media.video import probe_video, read_video
@@ -59,8 +60,57 @@ def test_sequence_source_discovers_frames_gaps_and_default_colorspace(tmp_path):
 
 def test_integer_sequence_defaults_to_srgb_and_flag_overrides(tmp_path):
     write_sequence(tmp_path, [1], pixel_type="uint16", suffix="png")
-    assert open_source(tmp_path / "plate.####.png").colorspace == SRGB_ENCODED
-    assert open_source(tmp_path / "plate.####.png", colorspace="ACEScct").colorspace == "ACEScct"
+    color = ColorManager()
+    png = open_source(tmp_path / "plate.####.png", color=color)
+    assert png.colorspace == SRGB_ENCODED  # OIIO reads PNG as srgb_rec709_scene; the config names it
+    assert color.resolve(open_source(tmp_path / "plate.####.png").colorspace) == SRGB_ENCODED
+    flagged = open_source(tmp_path / "plate.####.png", colorspace="ACEScct")
+    assert (flagged.colorspace, flagged.info.colorspace_rule) == ("ACEScct", "option")
+
+
+def write_tagged(path, **attributes):
+    """A half EXR whose header holds `attributes` (chromaticities: 8 floats, others strings)."""
+    tags = tuple(Attribute(k, "float[8]" if k == "chromaticities" else "string", v) for k, v in attributes.items())
+    image = new_image(np.full((4, 4, 3), 0.25, np.float32), ("R", "G", "B"), pixel_type="half")
+    write_image(path, dataclasses.replace(image, attributes=image.attributes + tags))
+    return path
+
+
+@pytest.mark.parametrize("attributes, expected, rule", [
+    ({"oiio:ColorSpace": "ACES2065-1"}, "ACES2065-1", "oiio:ColorSpace"),
+    ({"oiio:ColorSpace": "Linear Rec.709 (sRGB)"}, "Linear Rec.709 (sRGB)", "oiio:ColorSpace"),
+    ({"chromaticities": (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767)}, "ACES2065-1",
+     "chromaticities"),
+    ({"chromaticities": (0.64, 0.33, 0.3, 0.6, 0.15, 0.06, 0.3127, 0.329)}, "Linear Rec.709 (sRGB)",
+     "chromaticities"),
+    ({"chromaticities": (0.6, 0.3, 0.3, 0.6, 0.15, 0.06, 0.3, 0.3)}, "ACEScg", "default"),  # no standard space
+    ({"facegraft/colorspace": "ACEScct", "oiio:ColorSpace": "ACES2065-1"}, "ACEScct", "facegraft/colorspace"),
+])
+def test_a_files_own_color_space_is_read(tmp_path, attributes, expected, rule):
+    path = write_tagged(tmp_path / "tagged.exr", **attributes)
+    info = open_source(path, color=ColorManager()).info
+    assert (info.colorspace, info.colorspace_rule) == (expected, rule)
+    assert open_source(path, colorspace="ACEScg", color=ColorManager()).info.colorspace_rule == "option"
+
+
+def test_ocio_file_rules_and_unknown_names(tmp_path):
+    import PyOpenColorIO as ocio
+
+    config = ocio.Config.CreateFromStream(ColorManager().config.serialize())
+    rules = config.getFileRules()
+    rules.insertRule(0, "log plates", "ACEScct", "*plate_log*", "exr")
+    config.setFileRules(rules)
+    (tmp_path / "rules.ocio").write_text(config.serialize())
+    color = ColorManager(tmp_path / "rules.ocio")
+    ruled = open_source(write_tagged(tmp_path / "plate_log.exr"), color=color).info
+    assert (ruled.colorspace, ruled.colorspace_rule) == ("ACEScct", "OCIO file rules")
+    plain = open_source(write_tagged(tmp_path / "plate.exr"), color=color).info  # only the catch-all matches
+    assert (plain.colorspace, plain.colorspace_rule) == ("ACEScg", "default")
+    stated = write_tagged(tmp_path / "odd.exr", colorInteropID="ACEScgg")  # OIIO reads it as oiio:ColorSpace
+    with pytest.raises(ColorConfigError, match=r"odd.exr: color space 'ACEScgg' \(from oiio:ColorSpace\).*ACEScg"):
+        open_source(stated, color=color)
+    with pytest.raises(ColorConfigError, match="did you mean.*ACEScc"):
+        color.resolve("ACEScc_typo")
 
 
 def test_empty_pattern(tmp_path):

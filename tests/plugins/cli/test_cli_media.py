@@ -54,7 +54,7 @@ def test_info_json(capsys, plate):
     assert summary["frames"] == "1001-1004" and summary["gaps"] == ""
     assert (summary["width"], summary["height"]) == (30, 20)
     assert summary["channels"] == ["R", "G", "B", "A"] and summary["pixel_type"] == "half"
-    assert summary["colorspace"] == "scene_linear"
+    assert summary["colorspace"] == "ACEScg" and summary["colorspace_rule"] == "default"  # scene_linear, named
 
 
 def test_info_on_real_clip(capsys, clips):
@@ -133,3 +133,19 @@ def test_gappy_truncated_and_nonfinite_frames(capsys, plate, tmp_path):
                          "--repair-nonfinite")
     assert code == 0 and np.isfinite(read_image(tmp_path / "c.1003.exr").pixels).all()
     assert snapshot(plate) == before
+
+
+def test_info_reports_a_files_own_color_space_and_the_rule(tmp_path, capsys):
+    import dataclasses
+
+    from facegraft.core.media.image_io import Attribute
+
+    image = new_image(np.full((4, 4, 3), 0.5, np.float32), ("R", "G", "B"), pixel_type="half")
+    tagged = dataclasses.replace(image, attributes=image.attributes + (Attribute("oiio:ColorSpace", "string",
+                                                                                 "ACES2065-1"),))
+    write_image(tmp_path / "aces.exr", tagged)
+    code, out, _ = run_cli(capsys, "info", str(tmp_path / "aces.exr"), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["colorspace"] == "ACES2065-1" and summary["colorspace_rule"] == "oiio:ColorSpace"
+    code, out, _ = run_cli(capsys, "info", str(tmp_path / "aces.exr"), "--json", "--colorspace", "ACEScg")
+    assert json.loads(out)["colorspace_rule"] == "option"
