@@ -11,7 +11,7 @@ import numpy as np
 
 from facegraft.core.color import ColorManager
 from facegraft.core.errors import MediaError
-from facegraft.core.media.atomic import check_writable_dir, refuse_overwrite
+from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import ImageData, new_image, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
@@ -52,10 +52,7 @@ def transcode(source: Source, output: str, frames: Iterable[int], settings: Tran
     """
     pattern = SequencePattern.parse(output)
     wanted = source.check_frames(frames)
-    refuse_overwrite(pattern.path(wanted[0] + settings.frame_offset), [source.frame_path(wanted[0])])
-    if source.info.kind == "sequence":
-        refuse_overwrite(output, [source.info.path])
-    check_writable_dir(pattern.path(0).parent)
+    prepare_output(output, inputs=[source.info.path], frames=[f + settings.frame_offset for f in wanted])
     src_space = color.resolve(source.colorspace)
     dst_space = color.resolve(settings.to_colorspace) if settings.to_colorspace else src_space
     todo = [f for f in wanted if settings.force or not pattern.path(f + settings.frame_offset).is_file()]
