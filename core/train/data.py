@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from facegraft.core.faceset import FaceSet
+from facegraft.core.memory import array_bytes, require_memory
 from facegraft.core.train.errors import TrainingError
 
 MIN_TRAIN_FACES = 8
@@ -61,6 +62,8 @@ def load_face_data(faceset: FaceSet, *, holdout: int, name: str) -> FaceData:
                             f"{MIN_TRAIN_FACES + holdout} ({MIN_TRAIN_FACES} to train on + {holdout} held out): "
                             "extract more frames")
     s = faceset.size
+    require_memory(array_bytes((n, 6, s, s), np.float16), what=f"{faceset.path}: {n} faces of {s}px in memory",
+                   fix="train on fewer faces (facegraft faces sort --dedupe) or a smaller resolution")
     planes = np.empty((n, 6, s, s), np.float16)
     for i, record in enumerate(faceset.faces):
         crop, mask = faceset.load(i)
