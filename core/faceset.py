@@ -99,6 +99,8 @@ def load_faceset(path: str | Path) -> FaceSet:
     """Read a face set's index. Raises `MediaError` naming the folder when it is missing or corrupt."""
     path = Path(path)
     index = path / INDEX_NAME
+    if path.exists() and not path.is_dir():
+        raise MediaError(f"{path}: is a file, not a face set folder; pass the folder extract --faces-out wrote")
     try:
         data = json.loads(index.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -12,7 +12,7 @@ The rules every writer follows (a verb, a node, a farm task, a library function 
    file under its final name is always whole; a killed writer leaves only its temporary.
 3. **Nothing left behind.** `remove_stale_temporaries(folder)` deletes the temporaries (files or
    staging folders) whose writer is gone: on this host, its process has exited or is a zombie; on
-   another host (shared storage), it is older than a day. A verb calls it (through
+   another host (shared storage), it is older than a day; and lock files (rule 4) nobody holds. A verb calls it (through
    `prepare_output`) on each folder it writes before it starts.
 4. **One writer per file.** A file that is read, extended and written again (an alignments file,
    a model folder, a face set index) is held with `exclusive_writer(path)`: an advisory lock on
@@ -289,9 +289,30 @@ def remove_stale_temporaries(folder: str | Path, *, recursive: bool = False) -> 
         if entry.name.startswith(".") and is_stale_temporary(path):
             _remove(path)
             removed.append(path)
+        elif entry.name.startswith(".") and _remove_unheld_lock(path):
+            removed.append(path)
         elif recursive and entry.is_dir(follow_symlinks=False):
             removed += remove_stale_temporaries(path, recursive=True)
     return removed
+
+
+def _remove_unheld_lock(path: Path) -> bool:
+    """Delete a rule-4 lock file that no process holds (its writer was killed); True if deleted.
+    It is unlinked while we hold it, so a writer that opened it meanwhile sees it gone and retries."""
+    if fcntl is None or not path.name.endswith(".lock") or not path.is_file():
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _remove(path: Path) -> None:
@@ -317,13 +338,14 @@ def exclusive_writer(target: str | Path) -> Iterator[None]:
     """Hold the advisory lock of `target` while the block runs (rule 4).
 
     The lock file is removed on exit; a killed writer's lock is released by the kernel and the
-    next run takes it over. Creates `target`'s folder if needed.
+    next run takes it over. Creates `target`'s folder if needed (removed again if left empty).
     Raises: OutputError naming `target` and the process that holds it.
     """
     if fcntl is None:
         yield
         return
     path = lock_path(target)
+    created = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # deepest first
     check_writable_dir(path.parent)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -347,6 +369,11 @@ def exclusive_writer(target: str | Path) -> Iterator[None]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         os.close(fd)
+        for folder in created:  # folders made for the lock and left empty by a failed run
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 def _same_inode(fd: int, path: Path) -> bool:

@@ -173,6 +173,9 @@ def write_image(path: str | Path, image: ImageData, *, pixel_type: str | None = 
     Raises: MediaError/OutputError naming the file when it cannot be written.
     """
     path = Path(path)
+    out = oiio.ImageOutput.create(str(path))  # chosen by the suffix, before any folder or temporary is made
+    if out is None:
+        raise MediaError(f"{path}: no writer for this file type ({_oiio_error()}); use .exr, .dpx, .tif, .png or .jpg")
     h, w, c = image.pixels.shape
     types = (pixel_type,) * c if pixel_type else image.pixel_types
     spec = oiio.ImageSpec(w, h, c, types[0])
@@ -187,9 +190,6 @@ def write_image(path: str | Path, image: ImageData, *, pixel_type: str | None = 
     if compression:
         spec.attribute("compression", compression)
     with atomic_write_path(path) as tmp:
-        out = oiio.ImageOutput.create(str(tmp))
-        if out is None:
-            raise MediaError(f"{path}: no writer for this file type ({_oiio_error()}); use .exr, .dpx, .tif, .png or .jpg")
         try:
             ok = out.open(str(tmp), spec) and out.write_image(np.ascontiguousarray(image.pixels, np.float32))
             error = "" if ok else out.geterror()

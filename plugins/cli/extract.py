@@ -11,13 +11,14 @@ from facegraft.core.align.geometry import FACE_TYPES
 from facegraft.core.alignments.format import load_alignments, save_alignments
 from facegraft.core.color import ColorManager
 from facegraft.core.detect.registry import BackendOptions, default_registry
-from facegraft.core.errors import OutputError
+from facegraft.core.errors import NoFaceError, OutputError
 from facegraft.core.extract.faceset_export import write_faceset
 from facegraft.core.extract.finalize import IdentitySettings
 from facegraft.core.extract.pipeline import (ExtractModels, ExtractSettings, embed_reference, extract_alignments,
                                              require_faces)
 from facegraft.core.extract.smoothing import SMOOTHING_PRESETS
 from facegraft.core.extract.tracking import TrackingSettings
+from facegraft.core.faceset import INDEX_NAME
 from facegraft.core.media.atomic import exclusive_writer, prepare_output
 from facegraft.core.media.sequence import format_frame_range, parse_frame_range
 from facegraft.core.media.source import open_source
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     settings = ExtractSettings(face_type=args.face_type, size=args.size, upsample=args.upsample,
                                tracking=TrackingSettings(redetect_every=args.redetect_every),
                                smoothing=SMOOTHING_PRESETS[args.smooth], identity=identity)
+    existed = output.exists()
     with exclusive_writer(output):
         result = extract_alignments(
             source, models=models, settings=settings, color=color, frames=frames,
@@ -97,12 +99,20 @@ def run(args: argparse.Namespace) -> int:
             previous_name=str(output), save=lambda found: save_alignments(found, output),
             save_seconds=args.save_seconds,
             progress=lambda it, n: progress(it, total=n, unit="frame", desc="extract", quiet=quiet))
+        if not args.allow_empty:
+            try:
+                require_faces(result.alignments, where=args.source)
+            except NoFaceError:
+                if not existed:  # what was saved while running holds nothing: leave no file behind
+                    output.unlink(missing_ok=True)
+                raise
         save_alignments(result.alignments, output)
         wanted = source.check_frames(frames if frames is not None else source.frames)
         if args.faces_out:
             done = [n for n in wanted if n in result.alignments.by_frame]
-            write_faceset(source, result.alignments, args.faces_out, color=color, frames=done,
-                          progress=lambda it, n: progress(it, total=n, unit="frame", desc="faces", quiet=quiet))
+            with exclusive_writer(args.faces_out / INDEX_NAME):
+                write_faceset(source, result.alignments, args.faces_out, color=color, frames=done,
+                              progress=lambda it, n: progress(it, total=n, unit="frame", desc="faces", quiet=quiet))
     if not quiet:
         kept = sum(1 for n in wanted if result.alignments.by_frame.get(n))
         print(f"{output}: {len(result.computed)} frames computed, {len(wanted) - len(result.computed) - len(result.unreadable)}"
@@ -112,6 +122,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"facegraft: warning: {len(result.unreadable)} unreadable frames skipped: "
               f"{format_frame_range(result.unreadable)} (first: {result.unreadable_reason}); re-run to retry them",
               file=sys.stderr)
-    if not args.allow_empty:
-        require_faces(result.alignments, where=args.source)
     return EXIT_UNREADABLE if result.unreadable else 0

@@ -18,7 +18,7 @@ import os
 import shlex
 from pathlib import Path
 
-from facegraft.core.errors import FacegraftError
+from facegraft.core.errors import FacegraftError, OutputError
 from facegraft.core.media.atomic import refuse_overwrite
 from facegraft.core.media.sequence import SequencePattern, is_sequence_pattern, parse_frame_range
 from facegraft.core.media.source import open_source
@@ -276,6 +276,8 @@ def run_submit_shot(args: argparse.Namespace) -> int:
 
 def submit_job(job: JobSpec, job_dir: Path, args: argparse.Namespace) -> int:
     """Record the job with its outputs and in its folder, then hand it to the chosen engine."""
+    if job_dir.exists() and not job_dir.is_dir():
+        raise OutputError(f"{job_dir}: is a file where the job folder goes; pass another --job-dir")
     claim_outputs(job)
     write_job(job, job_dir)
     chunks = sum(len(layer.chunks()) for layer in job.layers)

@@ -2,6 +2,7 @@
 import argparse
 import json
 
+from facegraft.core.color import ColorManager
 from facegraft.core.media.sequence import format_frame_range
 from facegraft.core.media.source import SourceInfo, open_source
 
@@ -28,7 +29,8 @@ def describe(info: SourceInfo) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = describe(open_source(args.path, colorspace=args.colorspace).info)
+    colorspace = ColorManager.from_environment().resolve(args.colorspace) if args.colorspace else None
+    summary = describe(open_source(args.path, colorspace=colorspace).info)
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0

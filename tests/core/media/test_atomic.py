@@ -131,6 +131,10 @@ def test_a_zombie_writer_is_not_alive() -> None:
 
 
 def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "a.json"
+    with exclusive_writer(target):
+        assert lock_path(target).is_file()
+    assert not (tmp_path / "new").exists()  # the folder made for the lock, left empty, is removed
     target = tmp_path / "a.json"
     with exclusive_writer(target):
         with pytest.raises(OutputError, match=rf"a.json: another facegraft run \(pid {os.getpid()}"):
@@ -149,5 +153,7 @@ def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_pat
     holder.wait()
     assert lock_path(target).exists()  # a SIGKILL leaves the file, but not the lock
     with exclusive_writer(target):
-        pass
+        assert remove_stale_temporaries(tmp_path) == []  # held: not stale
     assert not lock_path(target).exists()
+    lock_path(target).write_text("pid 1 on a killed run")
+    assert remove_stale_temporaries(tmp_path) == [lock_path(target)] and not lock_path(target).exists()

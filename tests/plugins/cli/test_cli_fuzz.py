@@ -184,6 +184,14 @@ CASES = [
          ("1-1000000000",)),
     Case("media-from-colorspace-unknown", ("media", "convert", PLATE, "out/o.####.exr", "--from-colorspace", "X"),
          ("'X'",)),
+    Case("media-unknown-compression", ("media", "convert", PLATE, "out/o.####.exr", "--compression", "bogus"),
+         ("out/o.####.exr", "'bogus'")),
+    Case("media-pixel-type-exr-uint8", ("media", "convert", PLATE, "out/o.####.exr", "--pixel-type", "uint8"),
+         ("out/o.####.exr", "uint8")),
+    Case("media-pixel-type-png-half", ("media", "convert", PLATE, "out/o.####.png", "--pixel-type", "half"),
+         ("out/o.####.png", "half")),
+    Case("media-unknown-output-type", ("media", "convert", PLATE, "out/o.####.xyz"), ("o.1001.xyz", "no writer")),
+    Case("info-unknown-colorspace", ("info", PLATE, "--colorspace", "bogus"), ("'bogus'",)),
     # extract
     Case("extract-size-0", ("extract", PLATE, "-o", "x.json", "--size", "0"), ("--size", "0 is outside")),
     Case("extract-size-huge", ("extract", PLATE, "-o", "x.json", "--size", "100000"), ("--size", "100000")),
@@ -213,6 +221,8 @@ CASES = [
     Case("extract-fan-no-weights", ("extract", PLATE, "-o", "x.json", "--landmarks", "fan2d", "--model-dir", "nowts"),
          ("nowts",)),
     Case("extract-device-bogus", ("extract", PLATE, "-o", "x.json", "--device", "gpu7"), ("--device", "gpu7")),
+    Case("extract-no-face-anywhere", ("extract", PLATE, "-o", "new/dir/x.json", "--frames", "1001-1002"),
+         (PLATE, "no face found")),
     # alignments
     Case("alignments-info-garbage", ("alignments", "info", "junk.json"), ("junk.json",), garbage("junk.json")),
     Case("alignments-info-nan", ("alignments", "info", "a.json"), ("a.json",),
@@ -244,6 +254,7 @@ CASES = [
          corrupt_index),
     Case("faces-sort-nan-matrix", ("faces", "sort", "faces_a", "--by", "blur"), ("faceset.json", "frame_to_crop"),
          edit_json("faces_a/faceset.json", lambda d: d["faces"][3].update(frame_to_crop=[[math.nan] * 3] * 2))),
+    Case("faces-sort-a-file", ("faces", "sort", "ref.png", "--by", "yaw"), ("ref.png", "not a face set folder")),
     # convert
     Case("convert-face-ids-text", (*CONVERT, "-o", "out/s.####.exr", "--face-ids", "abc"), ("face_ids", "'abc'")),
     Case("convert-face-ids-unknown", (*CONVERT, "-o", "out/s.####.exr", "--face-ids", "7"), ("a.json", "no face id 7")),
@@ -334,6 +345,8 @@ CASES = [
     Case("farm-shot-onto-plate", ("farm", "submit-shot", PLATE, "--alignments", "b.json", "--model", "model",
                                   "-o", "alias/p.####.exr", "--dry-run", "--engine", "deadline"),
          ("overwrite the input",), link("alias", "plate")),
+    Case("farm-job-dir-is-a-file", ("farm", "submit", "--engine", "deadline", "--dry-run", "--job-dir", "ref.png",
+                                    "media", "convert", PLATE, "o/o.####.exr"), ("ref.png", "--job-dir")),
     Case("farm-task-no-job", ("farm", "task", "nojob", "--layer", "x"), ("nojob",)),
     Case("farm-status-no-job", ("farm", "status", "nojob"), ("nojob",)),
     # eval, check-pair, swap
