@@ -107,13 +107,13 @@ def load_faceset(path: str | Path) -> FaceSet:
         raise MediaError(f"{path}: not a face set (no {INDEX_NAME}); make one with facegraft extract --faces-out") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MediaError(f"{index}: corrupt face set index ({exc}); re-run extraction with --faces-out") from exc
-    if data.get("schema") != SCHEMA or data.get("version") != VERSION:
-        raise MediaError(f"{index}: not a {SCHEMA} v{VERSION} index "
-                         f"(found {data.get('schema')!r} v{data.get('version')!r})")
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or data.get("version") != VERSION:
+        found = (data.get("schema"), data.get("version")) if isinstance(data, dict) else (type(data).__name__, None)
+        raise MediaError(f"{index}: not a {SCHEMA} v{VERSION} index (found {found[0]!r} v{found[1]!r})")
     try:
         faces = tuple(FaceRecord.from_json(d) for d in data["faces"])
         faceset = FaceSet(path, int(data["size"]), str(data["face_type"]), str(data["color_encoding"]), faces)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise MediaError(f"{index}: corrupt face set index ({exc!r}); re-run extraction with --faces-out") from exc
     if not 8 <= faceset.size <= MAX_FACE_SIZE:
         raise MediaError(f"{index}: face size {faceset.size} is not in 8..{MAX_FACE_SIZE}; re-run extraction with "

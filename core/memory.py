@@ -49,4 +49,5 @@ def require_memory(nbytes: int, *, what: str, fix: str, available: int | None = 
     """
     budget = available_bytes() if available is None else available
     if budget is not None and nbytes > budget:
-        raise ResourceError(f"{what} needs {nbytes / GIB:.1f} GiB of memory, {budget / GIB:.1f} GiB is available; {fix}")
+        raise ResourceError(f"{what} needs {nbytes / GIB:.1f} GiB of memory, {budget / GIB:.1f} GiB is available; "
+                            f"{fix}")

@@ -12,8 +12,8 @@ The rules every writer follows (a verb, a node, a farm task, a library function 
    file under its final name is always whole; a killed writer leaves only its temporary.
 3. **Nothing left behind.** `remove_stale_temporaries(folder)` deletes the temporaries (files or
    staging folders) whose writer is gone: on this host, its process has exited or is a zombie; on
-   another host (shared storage), it is older than a day; and lock files (rule 4) nobody holds. A verb calls it (through
-   `prepare_output`) on each folder it writes before it starts.
+   another host (shared storage), it is older than a day; and lock files (rule 4) nobody holds.
+   A verb calls it (through `prepare_output`) on each folder it writes before it starts.
 4. **One writer per file.** A file that is read, extended and written again (an alignments file,
    a model folder, a face set index) is held with `exclusive_writer(path)`: an advisory lock on
    `.NAME.lock` beside it; a second writer gets a one-line refusal instead of silently losing work.

@@ -140,7 +140,8 @@ class Source:
                                      f"{self.info.height} (its first frame); re-render it at the sequence's size")
         if channels is None and image.channels != self.info.channels:
             raise FrameMismatchError(f"{where}: has channels {', '.join(image.channels)}, the sequence has "
-                                     f"{', '.join(self.info.channels)} (its first frame); re-render it with those channels")
+                                     f"{', '.join(self.info.channels)} (its first frame); re-render it with "
+                                     "those channels")
 
     def _iter_video(self, wanted: list[int], channels: Sequence[str] | None, ahead: int) -> Iterator[Frame]:
         if channels is not None and tuple(channels) != ("R", "G", "B"):

@@ -68,7 +68,8 @@ def verify_checkpoint(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     state = read_state(folder)
     try:
-        expected = {WEIGHTS_NAME: state["weights_sha256"], f"{TRAINING_DIR}/{OPTIMIZER_NAME}": state["optimizer_sha256"]}
+        expected = {WEIGHTS_NAME: state["weights_sha256"],
+                    f"{TRAINING_DIR}/{OPTIMIZER_NAME}": state["optimizer_sha256"]}
     except KeyError as exc:
         raise ModelMismatchError(f"{folder / TRAINING_DIR / STATE_NAME}: checkpoint state lacks {exc}") from None
     if read_model_document(folder).get("weights_sha256") != state["weights_sha256"]:

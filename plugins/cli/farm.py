@@ -83,12 +83,15 @@ def _add_submit_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     parser.add_argument("--name", default=d(None), help="job name (default from the verb and its settings)")
     parser.add_argument("--scheduler", default=d(None),
                         help="Dask scheduler tcp://HOST:PORT or Cuebot HOST (default: a local Dask cluster)")
-    parser.add_argument("--workers", type=integer(1, 1024), default=d(2), help="worker processes of a local Dask cluster")
-    parser.add_argument("--threads", type=integer(1, 1024), default=d(None), help="CPU threads per task (OMP, torch, OIIO)")
+    parser.add_argument("--workers", type=integer(1, 1024), default=d(2),
+                        help="worker processes of a local Dask cluster")
+    parser.add_argument("--threads", type=integer(1, 1024), default=d(None),
+                        help="CPU threads per task (OMP, torch, OIIO)")
     parser.add_argument("--gpu", default=d(None), help="CUDA_VISIBLE_DEVICES for tasks, e.g. 0 or '' for none")
     parser.add_argument("--executable", default=d(None),
                         help="how farm hosts start facegraft (default: this Python -m facegraft.plugins.farm.launch)")
-    parser.add_argument("--timeout", type=real(0, None, low_open=True), default=d(None), help="Dask: seconds to wait for the job")
+    parser.add_argument("--timeout", type=real(0, None, low_open=True), default=d(None),
+                        help="Dask: seconds to wait for the job")
 
 
 def split_submit_arguments(args: argparse.Namespace) -> tuple[argparse.Namespace, list[str]]:

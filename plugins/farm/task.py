@@ -185,7 +185,7 @@ def read_summary(path: Path) -> dict | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    return data if data.get("schema") == SUMMARY_SCHEMA else None
+    return data if isinstance(data, dict) and data.get("schema") == SUMMARY_SCHEMA else None
 
 
 def _summary_base(layer: LayerSpec, chunk: Chunk, frames: list[int], attempt: int, started: float,

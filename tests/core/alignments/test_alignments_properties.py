@@ -58,8 +58,8 @@ header_fields = st.sampled_from(["width", "height", "size", "face_type", "frames
 
 @FAST
 @given(faces, fields, damage, st.booleans(), header_fields, damage)
-def test_damaged_files_are_clean_errors(face: FaceAlignment, field: str, value, in_header: bool,  # type: ignore[no-untyped-def]
-                                        header_field: str, header_value) -> None:
+def test_damaged_files_are_clean_errors(face: FaceAlignment, field: str, value: object, in_header: bool,
+                                        header_field: str, header_value: object) -> None:
     data = json.loads(dumps(Alignments(HEADER, {7: (face,)})))
     if in_header:
         data["header"][header_field] = header_value
