@@ -22,7 +22,6 @@ import pytest
 from facegraft.core.media.image_io import new_image, write_image
 from facegraft.core.media.video import read_video
 from facegraft.core.train.checkpoint import has_checkpoint
-from facegraft.plugins.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_world import leftovers, run_cli, write_alignments, write_faceset, write_model, write_plate  # noqa: E402
@@ -54,8 +53,9 @@ def _files(root: Path, names: list[str]) -> dict[str, bytes]:
 def kill_chain(launcher, root: Path, argv, *, results: list[str], kills: int, seed: int,
                reset) -> int:  # type: ignore[no-untyped-def]
     """Run `argv(root)` in children and SIGKILL them at seeded random instants until `kills` kills
-    landed; each run resumes the previous one's output. Then finish the command in this process and
-    return how many chains completed on their own (the outputs are compared by the caller).
+    landed; each run resumes the previous one's output; then one more child finishes the command.
+    Every finished chain's output must be byte-identical to an uninterrupted child run's, with no
+    temporaries or locks left. Returns how many chains finished before their kill.
 
     `argv(root)` gives the command for the current state of `root` (train adds --resume once a
     checkpoint exists, as a user re-running it would); `reset(root)` clears the outputs when a
@@ -71,7 +71,7 @@ def kill_chain(launcher, root: Path, argv, *, results: list[str], kills: int, se
     reference = _files(root, results)
     assert reference, f"the run wrote none of {results}"
     reset(root)
-    landed, finished = 0, 0
+    landed, finished, midway = 0, 0, 0
     while landed < kills:
         child = launcher.Process(target=run_cli, args=(argv(root),))
         child.start()
@@ -80,14 +80,18 @@ def kill_chain(launcher, root: Path, argv, *, results: list[str], kills: int, se
             child.kill()  # SIGKILL
             child.join()
             landed += 1
+            midway += bool(_files(root, results)) and _files(root, results) != reference
             continue
         assert child.exitcode == 0
         assert _files(root, results) == reference, "a resumed run differs from an uninterrupted one"
         assert not leftovers(root), leftovers(root)
         finished += 1
         reset(root)
-    print(f"{landed} kills, {finished} chains finished before their kill")
-    assert main(argv(root)) == 0
+    print(f"{landed} kills ({midway} left part of the result), {finished} chains finished before their kill")
+    final = launcher.Process(target=run_cli, args=(argv(root),))  # like the reference: this process's torch
+    final.start()                                                  # settings may differ after other tests
+    final.join()
+    assert final.exitcode == 0
     assert _files(root, results) == reference, "the run after the kills differs from an uninterrupted one"
     assert not leftovers(root), leftovers(root)
     return finished
@@ -95,7 +99,7 @@ def kill_chain(launcher, root: Path, argv, *, results: list[str], kills: int, se
 
 @pytest.mark.slow
 def test_convert_survives_kills(launcher, tmp_path: Path) -> None:
-    frames = range(1001, 1017)
+    frames = range(1001, 1025)
     write_plate(tmp_path / "plate", frames=frames)
     write_alignments(tmp_path / "a.json", frames=frames)
     write_model(tmp_path / "model")
