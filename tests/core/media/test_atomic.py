@@ -157,3 +157,19 @@ def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_pat
     assert not lock_path(target).exists()
     lock_path(target).write_text("pid 1 on a killed run")
     assert remove_stale_temporaries(tmp_path) == [lock_path(target)] and not lock_path(target).exists()
+
+
+def test_a_bind_mount_of_the_input_folder_is_the_input(plate: Path, tmp_path: Path) -> None:
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    done = subprocess.run(["mount", "--bind", str(plate), str(mounted)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot bind-mount here ({done.stderr.strip() or done.returncode}); symlinks cover the rest")
+    try:
+        with pytest.raises(OutputError, match="would overwrite the input"):
+            refuse_overwrite(mounted / "p.####.exr", [plate / "p.####.exr"], frames=[1001])
+        with pytest.raises(OutputError, match="would overwrite the input"):
+            refuse_overwrite(mounted / "p.1001.exr", [plate / "p.1001.exr"])
+        refuse_overwrite(mounted / "swap.####.exr", [plate / "p.####.exr"], frames=[1001])
+    finally:
+        subprocess.run(["umount", str(mounted)], capture_output=True)
