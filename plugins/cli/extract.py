@@ -18,7 +18,7 @@ from facegraft.core.extract.pipeline import (ExtractModels, ExtractSettings, emb
                                              require_faces)
 from facegraft.core.extract.smoothing import SMOOTHING_PRESETS
 from facegraft.core.extract.tracking import TrackingSettings
-from facegraft.core.faceset import INDEX_NAME
+from facegraft.core.faceset import INDEX_NAME, MAX_FACE_SIZE
 from facegraft.core.media.atomic import exclusive_writer, prepare_output
 from facegraft.core.media.sequence import format_frame_range, parse_frame_range
 from facegraft.core.media.source import open_source
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--frames", metavar="RANGE", help="frames to process, e.g. 1001-1100, 1001-1100x2,1200")
     parser.add_argument("--colorspace", help="the source's color space, if its files do not say")
     parser.add_argument("--faces-out", metavar="DIR", type=Path, help="also write a face set (crops + masks) here")
-    parser.add_argument("--size", type=integer(8, 4096), default=256, help="face crop size in pixels (default 256)")
+    parser.add_argument("--size", type=integer(8, MAX_FACE_SIZE), default=256, help="face crop size in pixels (default 256)")
     parser.add_argument("--face-type", choices=tuple(FACE_TYPES), default="full", help="crop coverage (default full)")
     parser.add_argument("--reference", metavar="IMAGE", help="keep only the person shown in this image")
     parser.add_argument("--detector", choices=registry.names("detector"), default="hog",
