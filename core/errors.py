@@ -18,6 +18,10 @@ class MediaError(FacegraftError):
     """A file or frame cannot be read or written (missing, corrupt, wrong channels, NaN/Inf)."""
 
 
+class FrameMismatchError(MediaError):
+    """A frame of a sequence differs from its first frame in resolution or channels."""
+
+
 class SequencePatternError(FacegraftError):
     """A frame-sequence pattern or frame range is malformed, empty or has gaps where none may be."""
 
@@ -40,3 +44,7 @@ class AlignmentsError(FacegraftError):
 
 class OutputError(FacegraftError):
     """An output location is unusable: not writable, or it would overwrite an input."""
+
+
+class ResourceError(FacegraftError):
+    """A job would need more memory than the machine has (estimated before allocating)."""

@@ -27,13 +27,14 @@ import numpy as np
 from facegraft.core.checks import check_affine
 from facegraft.core.color import SRGB_ENCODED
 from facegraft.core.errors import MediaError
-from facegraft.core.media.atomic import atomic_write_path, atomic_write_text
+from facegraft.core.media.atomic import atomic_write_path, atomic_write_text, remove_stale_temporaries
 
 SCHEMA = "FaceSet"
 VERSION = 1
 INDEX_NAME = "faceset.json"
 FACES_DIR = "faces"
 _U16 = 65535.0
+MAX_FACE_SIZE = 4096  # the largest crop `extract --size` writes
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class FaceSet:
         """Face `index` as (crop (S, S, 3) float32 in `color_encoding`, mask (S, S) float32 in [0, 1])."""
         record = self.faces[index]
         path = self.path / record.file
-        rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED) if path.is_file() else None  # no OpenCV warning
         if rgba is None or rgba.shape != (self.size, self.size, 4) or rgba.dtype != np.uint16:
             raise MediaError(f"{path}: missing or not a {self.size}x{self.size} 16-bit RGBA face crop; "
                              "re-run extraction with --faces-out, or remove the face from faceset.json")
@@ -98,20 +99,44 @@ def load_faceset(path: str | Path) -> FaceSet:
     """Read a face set's index. Raises `MediaError` naming the folder when it is missing or corrupt."""
     path = Path(path)
     index = path / INDEX_NAME
+    if path.exists() and not path.is_dir():
+        raise MediaError(f"{path}: is a file, not a face set folder; pass the folder extract --faces-out wrote")
     try:
         data = json.loads(index.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MediaError(f"{path}: not a face set (no {INDEX_NAME}); make one with facegraft extract --faces-out") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MediaError(f"{index}: corrupt face set index ({exc}); re-run extraction with --faces-out") from exc
-    if data.get("schema") != SCHEMA or data.get("version") != VERSION:
-        raise MediaError(f"{index}: not a {SCHEMA} v{VERSION} index "
-                         f"(found {data.get('schema')!r} v{data.get('version')!r})")
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or data.get("version") != VERSION:
+        found = (data.get("schema"), data.get("version")) if isinstance(data, dict) else (type(data).__name__, None)
+        raise MediaError(f"{index}: not a {SCHEMA} v{VERSION} index (found {found[0]!r} v{found[1]!r})")
     try:
         faces = tuple(FaceRecord.from_json(d) for d in data["faces"])
-        return FaceSet(path, int(data["size"]), str(data["face_type"]), str(data["color_encoding"]), faces)
-    except (KeyError, TypeError, ValueError) as exc:
+        faceset = FaceSet(path, int(data["size"]), str(data["face_type"]), str(data["color_encoding"]), faces)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise MediaError(f"{index}: corrupt face set index ({exc!r}); re-run extraction with --faces-out") from exc
+    if not 8 <= faceset.size <= MAX_FACE_SIZE:
+        raise MediaError(f"{index}: face size {faceset.size} is not in 8..{MAX_FACE_SIZE}; re-run extraction with "
+                         "--faces-out")
+    for record in faceset.faces:
+        _check_record(record, faceset.size, index)
+    return faceset
+
+
+def _check_record(record: FaceRecord, size: int, index: Path) -> None:
+    """Refuse a face whose matrix is not a finite, invertible (2, 3) transform or whose landmarks lie
+    far outside its crop (MediaError naming the index and the face)."""
+    where = f"{index}: face {record.file}"
+    try:
+        check_affine(record.frame_to_crop)
+    except ValueError as exc:
+        raise MediaError(f"{where}: frame_to_crop is not a face transform ({exc}); re-run extraction with "
+                         "--faces-out") from None
+    points = record.landmarks
+    if (points.shape != (68, 2) or not np.all(np.isfinite(points)) or np.any(points < -size)
+            or np.any(points > 2 * size) or np.ptp(points, axis=0).min() < 1.0):
+        raise MediaError(f"{where}: landmarks are not 68 points on its {size}px crop; re-run extraction with "
+                         "--faces-out")
 
 
 class FaceSetWriter:
@@ -125,6 +150,8 @@ class FaceSetWriter:
                  color_encoding: str = SRGB_ENCODED) -> None:
         self.path = Path(path)
         (self.path / FACES_DIR).mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.path)
+        remove_stale_temporaries(self.path / FACES_DIR)
         existing: tuple[FaceRecord, ...] = ()
         if (self.path / INDEX_NAME).exists():
             old = load_faceset(self.path)

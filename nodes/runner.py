@@ -18,7 +18,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from facegraft.core.errors import MediaError, OutputError
-from facegraft.core.media.atomic import check_writable_dir, refuse_overwrite
+from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import ImageData, write_image
 from facegraft.core.media.pipeline import BackgroundWriter, prefetch_map
 from facegraft.core.media.sequence import SequencePattern, is_sequence_pattern
@@ -59,8 +59,6 @@ def run_node(entry: NodeEntry, bindings: Sequence[Binding], output: str, params:
                              + (f", unknown: {', '.join(unknown)}" if unknown else ""))
     params = spec.validate(params)
     spec.require(params)
-    for b in bindings:
-        refuse_overwrite(output, [b.pattern])
     process = entry.load()
     if spec.kind == "sequence":
         written = process(**{b.plane: b.pattern for b in bindings}, output=output, frames=frames, force=force,
@@ -80,8 +78,8 @@ def _run_frames(entry: NodeEntry, process: Callable[..., np.ndarray], by_plane: 
     for source in sources.values():
         if source.info.kind == "sequence":
             source.check_frames(wanted)
-    out_path = _output_paths(output, wanted, base_source)
-    check_writable_dir(out_path(wanted[0]).parent)
+    out_path = _output_paths(output, wanted)
+    prepare_output(output, inputs=list(sources), frames=wanted if is_sequence_pattern(output) else None)
     stamp = json.dumps({"node": spec.name, "version": spec.version, "params": dict(params),
                         "inputs": sorted(b.text() for b in by_plane.values())}, sort_keys=True)
     todo = [f for f in wanted if force or not _already_written(out_path(f), stamp)]
@@ -111,12 +109,9 @@ def _run_frames(entry: NodeEntry, process: Callable[..., np.ndarray], by_plane: 
     return RunReport(tuple(written), tuple(sorted(set(wanted) - set(todo))))
 
 
-def _output_paths(output: str, frames: Sequence[int], base: Source) -> Callable[[int], Path]:
+def _output_paths(output: str, frames: Sequence[int]) -> Callable[[int], Path]:
     if is_sequence_pattern(output):
-        pattern = SequencePattern.parse(output)
-        for frame in frames[:1]:
-            refuse_overwrite(pattern.path(frame), [base.frame_path(frame)])
-        return pattern.path
+        return SequencePattern.parse(output).path
     if len(frames) != 1:
         raise OutputError(f"{output}: {len(frames)} frames need a sequence pattern; name the output like out.####.exr")
     return lambda frame: Path(output)

@@ -8,6 +8,7 @@ has no numpy (Nuke, Blender) can import it or read the manifest it writes.
 Planes: `rgb` = 3 channels, `rgba` = 4, `a` = one channel (a matte). A node that outputs a frame
 names its `passthrough` input: outside the node's matte the output is that input, bit for bit.
 """
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -178,20 +179,25 @@ class Choice(Param):
 
 @dataclass(frozen=True)
 class String(Param):
-    """Free text; `path` marks a file or folder (hosts show a file browser). Required when no default."""
+    """Free text; `path` marks a file or folder (hosts show a file browser). Required when no default.
+    `pattern`: a regular expression the whole text must match when not empty (e.g. an id list)."""
 
     type: ClassVar[str] = "string"
     default: str = ""
     path: bool = False
     required: bool = False
+    pattern: str = ""
 
     def validate(self, value: Any) -> str:
         if not isinstance(value, str):
             raise self._error(f"expects text, got {value!r}")
+        if self.pattern and value and re.fullmatch(self.pattern, value) is None:
+            raise self._error(f"{value!r} is not of the expected form ({self.help})")
         return value
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "path": self.path, "required": self.required}
+        extra = {"pattern": self.pattern} if self.pattern else {}
+        return {**super().to_dict(), "path": self.path, "required": self.required, **extra}
 
 
 PARAM_TYPES: dict[str, type[Param]] = {t.type: t for t in (Float, Int, Bool, Choice, String)}

@@ -37,7 +37,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from facegraft.core.align.geometry import FaceCrop
+from facegraft.core.align.geometry import FACE_TYPES, FaceCrop
 from facegraft.core.errors import AlignmentsError
 from facegraft.core.media.atomic import atomic_write_text
 
@@ -152,11 +152,54 @@ class Alignments:
 
     @classmethod
     def from_json(cls, d: dict) -> "Alignments":
+        """Rebuild from `to_json` output, checking every face (see `check_face`).
+
+        Raises: AlignmentsError naming the frame of an implausible face; KeyError/TypeError/ValueError
+        for a malformed document."""
         header = AlignmentsHeader.from_json(d["header"])
-        frames = {int(k): tuple(FaceAlignment.from_json(f) for f in v) for k, v in d["frames"].items()}
+        if header.width < 1 or header.height < 1 or header.size < 8 or header.face_type not in FACE_TYPES:
+            raise AlignmentsError(f"header: a {header.width}x{header.height} plate with {header.size}px "
+                                  f"{header.face_type!r} crops is not possible; re-run facegraft extract")
+        frames = {}
+        for key, faces in d["frames"].items():
+            try:
+                frames[int(key)] = tuple(FaceAlignment.from_json(f) for f in faces)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+                raise AlignmentsError(f"frame {key}: corrupt face ({type(exc).__name__}: {exc}); "
+                                      f"re-run facegraft extract --force --frames {key}") from None
         if sorted(frames) != sorted(int(n) for n in d["header"]["frames"]):
             raise ValueError("header frame list and frame keys disagree")
+        for number, faces in frames.items():
+            for face in faces:
+                check_face(face, header, number)
         return cls(header, frames)
+
+
+def check_face(face: FaceAlignment, header: AlignmentsHeader, frame: int) -> None:
+    """Refuse a face that cannot be on this plate: landmarks or box far outside the frame (more than
+    a frame's size beyond an edge), landmarks collapsed to a point or a line, or a frame → crop
+    matrix that is singular or does not bring the landmarks into the crop.
+
+    Raises: AlignmentsError naming the frame and face.
+    """
+    w, h = header.width, header.height
+    where, fix = f"frame {frame}, face {face.face_id}", f"re-run facegraft extract --force --frames {frame}"
+    low, high = np.array([-w, -h], np.float64), np.array([2 * w, 2 * h], np.float64)
+    for name, points in (("landmarks", face.landmarks), ("raw landmarks", face.landmarks_raw),
+                         ("box", face.box.reshape(2, 2))):
+        if np.any(points < low) or np.any(points > high):
+            raise AlignmentsError(f"{where}: {name} lie far outside the {w}x{h} frame; {fix}")
+    if face.face_id < 0:
+        raise AlignmentsError(f"{where}: a face id must be 0 or more; {fix}")
+    if np.ptp(face.landmarks, axis=0).min() < 1.0:
+        raise AlignmentsError(f"{where}: landmarks collapse to a point or a line; {fix}")
+    try:
+        inside = face.crop(size=header.size, face_type=header.face_type).to_crop(face.landmarks)
+    except ValueError as exc:
+        raise AlignmentsError(f"{where}: frame_to_crop is not a face transform ({exc}); {fix}") from None
+    if np.any(inside < -header.size) or np.any(inside > 2 * header.size):
+        raise AlignmentsError(f"{where}: frame_to_crop does not bring the landmarks into the "
+                              f"{header.size}px crop; {fix}")
 
 
 def upgrade(data: dict, *, upgrades: Mapping[int, Callable[[dict], dict]] = UPGRADES,
@@ -196,7 +239,7 @@ def load_alignments(path: str | Path) -> Alignments:
         return Alignments.from_json(upgrade(data))
     except AlignmentsError as exc:
         raise AlignmentsError(f"{path}: {exc}") from exc
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise AlignmentsError(f"{path}: corrupt alignments file ({type(exc).__name__}: {exc}); "
                               "re-run facegraft extract --force") from exc
 
@@ -226,6 +269,8 @@ def _round(values: np.ndarray, digits: int) -> list:
 def _array(values: list, shape: tuple[int, ...]) -> np.ndarray:
     out = np.asarray(values, np.float64)
     fits = out.ndim == len(shape) and all(want in (-1, got) for want, got in zip(shape, out.shape))
-    if not fits or not np.all(np.isfinite(out)):
-        raise ValueError(f"expected a finite array of shape {shape}, got {out.shape}")
+    if not fits:
+        raise ValueError(f"expected an array of shape {shape}, got {out.shape}")
+    if not np.all(np.isfinite(out)):
+        raise ValueError("holds NaN or infinite numbers")
     return out

@@ -32,11 +32,15 @@ class ColorManager:
 
     def __init__(self, config: str | os.PathLike[str] = DEFAULT_CONFIG) -> None:
         self.source = str(config)
+        if not self.source.startswith("ocio://") and not Path(self.source).is_file():
+            what = "is a folder, not a config file" if Path(self.source).is_dir() else "no such file"
+            raise ColorConfigError(f"{self.source}: OCIO config {what}; fix $OCIO or unset it to use the "
+                                   "built-in config")
         try:
             self.config = ocio.Config.CreateFromFile(self.source)
             self.config.validate()
-        except ocio.Exception as exc:
-            raise ColorConfigError(f"OCIO config {self.source!r} cannot be loaded ({exc}); "
+        except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
+            raise ColorConfigError(f"{self.source}: OCIO config cannot be loaded ({exc}); "
                                    "fix $OCIO or unset it to use the built-in config") from exc
         self._processors: dict[tuple[str, str], ocio.CPUProcessor] = {}
 

@@ -20,7 +20,7 @@ from facegraft.core.convert.composite import (SwappedFace, composite, place_face
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
 from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
-from facegraft.core.media.atomic import check_writable_dir, refuse_overwrite
+from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import ImageData, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
@@ -81,9 +81,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     """
     pattern = SequencePattern.parse(output)
     wanted = check_inputs(source, alignments, swapper, frames, settings, alignments_path=alignments_path)
-    refuse_overwrite(output, [source.info.path])
-    refuse_overwrite(pattern.path(wanted[0]), [source.frame_path(wanted[0])])
-    check_writable_dir(pattern.path(wanted[0]).parent)
+    prepare_output(output, inputs=[source.info.path, alignments_path], frames=wanted)
     options = options_text(settings, swapper.model_id)
     todo = [f for f in wanted if settings.force or not _already_written(pattern.path(f), options)]
     plate_space = color.resolve(source.colorspace)

@@ -16,6 +16,7 @@ from facegraft.core.faceset import FaceSet, FaceSetWriter
 from facegraft.core.masks.dense import DenseMasker
 from facegraft.core.masks.landmark import Masker
 from facegraft.core.media.source import Frame, Source
+from facegraft.core.memory import array_bytes, require_memory
 
 
 def write_faceset(source: Source, alignments: Alignments, out: str | Path, *, color: ColorManager,
@@ -33,6 +34,8 @@ def write_faceset(source: Source, alignments: Alignments, out: str | Path, *, co
     Raises: MediaError when a frame cannot be read or the folder holds another size/face type.
     """
     header = alignments.header
+    require_memory(12 * array_bytes((header.size, header.size, 4)), what=f"{out}: {header.size}px face crops",
+                   fix="extract with a smaller --size")
     writer = FaceSetWriter(out, size=header.size, face_type=header.face_type, color_encoding=SRGB_ENCODED)
     wanted = [n for n in (alignments.frames if frames is None else frames)
               if alignments.faces(n) and (face_ids is None or any(f.face_id in face_ids for f in alignments.faces(n)))]

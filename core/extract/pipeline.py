@@ -1,11 +1,14 @@
 """Extraction over a source: read frames, find and track faces, finalize, resume, report bad frames.
 
-Frames the previous alignments already hold are not recomputed (unless the caller passes no
-previous alignments, as `--force` does). Tracking restarts at keyframes (multiples of
+Frames the previous alignments already hold are not recomputed, unless `recompute` (`--force`):
+then the wanted frames are computed again and the previous frames outside them are kept. While it
+runs, the alignments found so far are handed to `save` every `save_seconds`, so a killed run
+resumes from its last save. Tracking restarts at keyframes (multiples of
 `redetect_every`), so each run of frames to compute starts reading at the keyframe before it
 (pre-roll, not stored): chunks of a farm job then produce exactly what one run would.
 Unreadable frames are skipped and reported; they are not stored, so a later run retries them.
 """
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,11 @@ from facegraft.core.alignments.format import Alignments, AlignmentsHeader, FaceA
 from facegraft.core.color import ColorManager
 from facegraft.core.detect.prepare import detection_image
 from facegraft.core.detect.types import FaceDetector, IdentityModel, LandmarkModel, boxes_array
-from facegraft.core.errors import AlignmentsError, MediaError, NoFaceError
+from facegraft.core.errors import AlignmentsError, FrameMismatchError, MediaError, NoFaceError
 from facegraft.core.extract.finalize import IdentitySettings, finalize
 from facegraft.core.extract.smoothing import SmoothingSettings
 from facegraft.core.extract.tracking import FaceTracker, RawFace, TrackingSettings
+from facegraft.core.media.sequence import format_frame_range
 from facegraft.core.media.source import Frame, Source, open_source
 
 
@@ -93,6 +97,8 @@ def _read(source: Source, frames: list[int], failed: list[tuple[int, str]]) -> I
     for n in frames:
         try:
             frame = source.read(n)
+        except FrameMismatchError:
+            raise  # not a damaged file: the wrong frame, which must not be skipped silently
         except MediaError as exc:
             failed.append((n, str(exc)))
             continue
@@ -108,6 +114,8 @@ def _to_face(raw: RawFace) -> FaceAlignment:
 
 def extract_alignments(source: Source, *, models: ExtractModels, settings: ExtractSettings, color: ColorManager,
                        frames: Sequence[int] | None = None, previous: Alignments | None = None,
+                       recompute: bool = False, previous_name: str = "the existing alignments",
+                       save: Callable[[Alignments], object] | None = None, save_seconds: float = 30.0,
                        progress: Callable[[Iterable[Frame], int], Iterable[Frame]] = lambda it, n: it,
                        ) -> ExtractResult:
     """Find, track, identify and align the faces of `source` over `frames`.
@@ -117,38 +125,65 @@ def extract_alignments(source: Source, *, models: ExtractModels, settings: Extra
         models: loaded backends. settings: options (recorded in the header). color: for the
             conversion to the detectors' sRGB encoding.
         previous: alignments of this plate from an earlier run: its frames are kept, not recomputed.
+        recompute: compute the wanted frames again even where `previous` holds them (`--force`);
+            its other frames are kept. previous_name: the previous file, for messages.
+        save: called with the alignments so far (finalized) every `save_seconds` while frames are
+            computed (a killed run then resumes from there); the caller saves the result itself.
         progress: wraps the frame iterator (e.g. a progress bar); receives the number of frames.
     Returns: ExtractResult (alignments over previous + new frames).
-    Raises: AlignmentsError if `previous` was made from another plate or with other settings;
-        SequencePatternError for frames the source lacks.
+    Raises: AlignmentsError if `previous` was made from another plate or with other settings
+        (with `recompute`, only when it holds frames outside `frames`, which would be lost);
+        SequencePatternError for frames the source lacks; FrameMismatchError for a frame of
+        another size or channel set.
     Convention: full-frame plate pixels, top-left origin, pixel i covers [i, i+1).
     """
     header = AlignmentsHeader(str(source.info.path), source.width, source.height, models.detector.name,
                               models.landmarks.name, models.identity.name, settings.face_type, settings.size,
                               settings.header_settings())
     wanted = source.check_frames(source.frames if frames is None else frames)
-    known: dict[int, tuple[FaceAlignment, ...]] = {}
-    if previous is not None:
-        if previous.header != header:
-            diff = [k for k, v in vars(header).items() if vars(previous.header)[k] != v]
-            raise AlignmentsError(f"the existing alignments differ from this run in {', '.join(diff)}; "
-                                  "pass --force to recompute them, or use the same options")
-        known = dict(previous.by_frame)
+    known = _kept_frames(previous, header, wanted, recompute=recompute, name=previous_name)
     todo = [n for n in wanted if n not in known]
     plan = plan_frames(todo, source.frames, redetect_every=settings.tracking.redetect_every)
     tracker = FaceTracker(models.detector, models.landmarks, models.identity, settings.tracking)
     failed: list[tuple[int, str]] = []
     wanted_todo = set(todo)
+    last_save = time.monotonic()
     for frame in progress(_read(source, plan, failed), len(plan)):
         image = detection_image(frame.pixels, colorspace=frame.colorspace, color=color)
         faces = tracker.process(frame.number, image)
         if frame.number in wanted_todo:
             known[frame.number] = tuple(_to_face(f) for f in faces)
+            if save is not None and time.monotonic() - last_save >= save_seconds:
+                save(finalize(Alignments(header, known), identity=settings.identity, smoothing=settings.smoothing))
+                last_save = time.monotonic()
     unreadable = tuple(n for n, _ in failed if n in wanted_todo)
     reason = next((why for n, why in failed if n in wanted_todo), "")
     computed = tuple(n for n in todo if n in known)
     alignments = finalize(Alignments(header, known), identity=settings.identity, smoothing=settings.smoothing)
     return ExtractResult(alignments, computed, unreadable, reason, tracker.detections)
+
+
+def _kept_frames(previous: Alignments | None, header: AlignmentsHeader, wanted: Sequence[int], *, recompute: bool,
+                 name: str) -> dict[int, tuple[FaceAlignment, ...]]:
+    """The frames of `previous` this run keeps (see `extract_alignments`)."""
+    if previous is None:
+        return {}
+    if previous.header != header:
+        diff = ", ".join(k for k, v in vars(header).items() if vars(previous.header)[k] != v)
+        outside = sorted(set(previous.frames) - set(wanted))
+        if not recompute:
+            raise AlignmentsError(f"{name}: made with other options than this run (differs in {diff}); "
+                                  "pass --force to recompute them, or use the same options")
+        if outside:
+            raise AlignmentsError(f"{name}: made with other options than this run (differs in {diff}) and holds "
+                                  f"frames {format_frame_range(outside)} outside --frames, which --force would lose; "
+                                  "recompute every frame (--force without --frames) or write to another -o")
+        return {}
+    kept = dict(previous.by_frame)
+    if recompute:
+        for n in wanted:
+            kept.pop(n, None)
+    return kept
 
 
 def embed_reference(path: str | Path, *, models: ExtractModels, color: ColorManager,

@@ -17,6 +17,7 @@ import OpenImageIO as oiio
 from facegraft.core.checks import check_image
 from facegraft.core.errors import MediaError
 from facegraft.core.media.atomic import atomic_write_path
+from facegraft.core.memory import array_bytes, require_memory
 
 # Attributes OpenImageIO derives on read; writing them back would be wrong or refused.
 _DERIVED = frozenset({"oiio:subimages", "oiio:RowsPerChunk", "oiio:ColorSpace", "oiio:BitsPerSample"})
@@ -83,6 +84,9 @@ class ImageData:
         dw, full = self.data_window, self.display_window
         if dw == full:
             return self.pixels
+        require_memory(array_bytes((full.height, full.width, len(self.channels))),
+                       what=f"{self.path}: its {full.width}x{full.height} display window",
+                       fix="check the file's header (a window this large is likely damaged)")
         out = np.zeros((full.height, full.width, len(self.channels)), np.float32)
         x0, y0 = max(dw.x, full.x), max(dw.y, full.y)
         x1, y1 = min(dw.x + dw.width, full.x + full.width), min(dw.y + dw.height, full.y + full.height)
@@ -123,6 +127,9 @@ def read_image(path: str | Path, *, channels: Sequence[str] | None = None,
         raise MediaError(f"{where}: unreadable image ({_oiio_error()}); check or re-render the file")
     try:
         spec = inp.spec()
+        require_memory(2 * array_bytes((spec.height, spec.width, spec.nchannels)),
+                       what=f"{where}: a {spec.width}x{spec.height} image of {spec.nchannels} channels",
+                       fix="check the file's header (an image this large is likely damaged)")
         pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
         error = inp.geterror() if pixels is None or inp.has_error else ""
     finally:
@@ -166,6 +173,9 @@ def write_image(path: str | Path, image: ImageData, *, pixel_type: str | None = 
     Raises: MediaError/OutputError naming the file when it cannot be written.
     """
     path = Path(path)
+    out = oiio.ImageOutput.create(str(path))  # chosen by the suffix, before any folder or temporary is made
+    if out is None:
+        raise MediaError(f"{path}: no writer for this file type ({_oiio_error()}); use .exr, .dpx, .tif, .png or .jpg")
     h, w, c = image.pixels.shape
     types = (pixel_type,) * c if pixel_type else image.pixel_types
     spec = oiio.ImageSpec(w, h, c, types[0])
@@ -180,9 +190,6 @@ def write_image(path: str | Path, image: ImageData, *, pixel_type: str | None = 
     if compression:
         spec.attribute("compression", compression)
     with atomic_write_path(path) as tmp:
-        out = oiio.ImageOutput.create(str(tmp))
-        if out is None:
-            raise MediaError(f"{path}: no writer for this file type ({_oiio_error()}); use .exr, .dpx, .tif, .png or .jpg")
         try:
             ok = out.open(str(tmp), spec) and out.write_image(np.ascontiguousarray(image.pixels, np.float32))
             error = "" if ok else out.geterror()

@@ -13,6 +13,7 @@ from pathlib import Path
 from facegraft.core.errors import SequencePatternError
 
 _TOKEN = re.compile(r"#+|@+|%0?(\d*)d|\$F(\d*)")
+MAX_FRAMES = 1_000_000  # frames one range may name (a range is expanded in memory)
 _RANGE_PART = re.compile(r"^\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*(?:[x:]\s*(\d+)\s*)?)?$")
 
 
@@ -64,7 +65,7 @@ class SequencePattern:
         frames = []
         try:
             names = os.listdir(folder)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
         for name in names:
             m = match.match(name)
@@ -97,6 +98,9 @@ def parse_frame_range(text: str) -> list[int]:
         if last < first or step < 1:
             raise SequencePatternError(f"frame range {text!r}: {part.strip()!r} is empty; "
                                        "the first frame must not exceed the last, and the step must be >= 1")
+        if len(frames) + (last - first) // step + 1 > MAX_FRAMES:
+            raise SequencePatternError(f"frame range {text!r}: more than {MAX_FRAMES} frames; name the frames of "
+                                       "the plate (e.g. 1001-1100)")
         frames.update(range(first, last + 1, step))
     return sorted(frames)
 

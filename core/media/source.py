@@ -25,7 +25,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED, ColorManager
-from facegraft.core.errors import ColorConfigError, MediaError, SequencePatternError
+from facegraft.core.errors import ColorConfigError, FrameMismatchError, MediaError, SequencePatternError
 from facegraft.core.media.image_io import ImageData, NonFinite, check_finite, read_image
 from facegraft.core.media.pipeline import prefetch_iter, prefetch_map
 from facegraft.core.media.sequence import SequencePattern, find_gaps, is_sequence_pattern
@@ -147,7 +147,20 @@ class Source:
         path = self.frame_path(number)
         image = read_image(path, channels=channels, nonfinite=self.nonfinite,
                            frame=number if self.info.kind == "sequence" else None)
+        self._check_like_first(image, number, channels)
         return Frame(number, image.display_pixels(), image.channels, self.info.colorspace, path, image)
+
+    def _check_like_first(self, image: ImageData, number: int, channels: Sequence[str] | None) -> None:
+        """A sequence keeps its first frame's resolution and channel set: raise FrameMismatchError."""
+        size = (image.display_window.width, image.display_window.height)
+        where = f"{image.path} (frame {number})"
+        if size != (self.info.width, self.info.height):
+            raise FrameMismatchError(f"{where}: is {size[0]}x{size[1]}, the sequence is {self.info.width}x"
+                                     f"{self.info.height} (its first frame); re-render it at the sequence's size")
+        if channels is None and image.channels != self.info.channels:
+            raise FrameMismatchError(f"{where}: has channels {', '.join(image.channels)}, the sequence has "
+                                     f"{', '.join(self.info.channels)} (its first frame); re-render it with "
+                                     "those channels")
 
     def _iter_video(self, wanted: list[int], channels: Sequence[str] | None, ahead: int) -> Iterator[Frame]:
         if channels is not None and tuple(channels) != ("R", "G", "B"):
@@ -231,6 +244,8 @@ def _primaries_space(chromaticities: object, color: ColorManager | None) -> str 
 
 def _read_header(path: Path, frame: int | None) -> "oiio.ImageSpec":
     where = str(path) if frame is None else f"{path} (frame {frame})"
+    if path.is_dir():
+        raise MediaError(f"{where}: is a folder; name a file, or a sequence in it like {path / 'name.####.exr'}")
     if not path.is_file():
         raise MediaError(f"{where}: no such file; check the path")
     inp = oiio.ImageInput.open(str(path))

@@ -11,11 +11,18 @@ import numpy as np
 
 from facegraft.core.color import ColorManager
 from facegraft.core.errors import MediaError
-from facegraft.core.media.atomic import check_writable_dir, refuse_overwrite
+from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import ImageData, new_image, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
+
+
+EXR_COMPRESSIONS = ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "htj2k")
+# Storage types a format holds as asked (OpenImageIO would silently store others as something else).
+FORMAT_PIXEL_TYPES = {".exr": ("half", "float"), ".png": ("uint8", "uint16"), ".jpg": ("uint8",),
+                      ".jpeg": ("uint8",), ".dpx": ("uint8", "uint16"), ".tif": ("uint8", "uint16", "half", "float"),
+                      ".tiff": ("uint8", "uint16", "half", "float")}
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,9 @@ def transcode(source: Source, output: str, frames: Iterable[int], settings: Tran
         ColorConfigError for an unknown space; MediaError/SequencePatternError for bad input frames.
     """
     pattern = SequencePattern.parse(output)
+    check_output_format(pattern.suffix, settings, output=output)
     wanted = source.check_frames(frames)
-    refuse_overwrite(pattern.path(wanted[0] + settings.frame_offset), [source.frame_path(wanted[0])])
-    if source.info.kind == "sequence":
-        refuse_overwrite(output, [source.info.path])
-    check_writable_dir(pattern.path(0).parent)
+    prepare_output(output, inputs=[source.info.path], frames=[f + settings.frame_offset for f in wanted])
     src_space = color.resolve(source.colorspace)
     dst_space = color.resolve(settings.to_colorspace) if settings.to_colorspace else src_space
     todo = [f for f in wanted if settings.force or not pattern.path(f + settings.frame_offset).is_file()]
@@ -69,6 +74,18 @@ def transcode(source: Source, output: str, frames: Iterable[int], settings: Tran
             writer.submit(write_image, pattern.path(frame.number + settings.frame_offset), image,
                           compression=settings.compression)
     return TranscodeReport(tuple(todo), skipped)
+
+
+def check_output_format(suffix: str, settings: TranscodeSettings, *, output: str) -> None:
+    """Refuse a pixel type or compression the output format would not store as asked (MediaError)."""
+    suffix = suffix.lower()
+    types = FORMAT_PIXEL_TYPES.get(suffix)
+    if settings.pixel_type and types is not None and settings.pixel_type not in types:
+        raise MediaError(f"{output}: {suffix} files hold {', '.join(types)} pixels, not {settings.pixel_type}; "
+                         "pick one of those or another file type")
+    if settings.compression and suffix == ".exr" and settings.compression.split(":")[0] not in EXR_COMPRESSIONS:
+        raise MediaError(f"{output}: unknown EXR compression {settings.compression!r}; use one of "
+                         f"{', '.join(EXR_COMPRESSIONS)}")
 
 
 def _converted(frame: Frame, src: str, dst: str, settings: TranscodeSettings, color: ColorManager) -> ImageData:

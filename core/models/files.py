@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from facegraft.core.device import torch_device
 from facegraft.core.errors import ModelMismatchError
 from facegraft.core.media.atomic import atomic_write_text
 from facegraft.core.models.config import ModelConfig
@@ -93,6 +94,8 @@ def check_compatible(config: ModelConfig, crops: Any, *, model_path: Path | str 
 def read_model_document(path_dir: str | Path) -> dict[str, Any]:
     """Read and validate config.json. Raises ModelMismatchError naming the file."""
     path = Path(path_dir) / CONFIG_NAME
+    if Path(path_dir).exists() and not Path(path_dir).is_dir():
+        raise ModelMismatchError(f"{path_dir}: is a file, not a model folder; pass the folder facegraft train wrote")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -112,15 +115,19 @@ def load_model(path_dir: str | Path, *, device: str | torch.device = "cpu") -> L
     its tensors do not fit the architecture its config names.
     """
     folder = Path(path_dir)
+    target = torch_device(str(device))
     document = read_model_document(folder)
     try:
         config = ModelConfig.from_json(document["model"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelMismatchError(f"{folder / CONFIG_NAME}: invalid model config ({exc})") from exc
-    network = create_model(config)
+    try:
+        network = create_model(config)
+    except ModelMismatchError as exc:
+        raise ModelMismatchError(f"{folder / CONFIG_NAME}: {exc}") from None
     tensors = read_tensors(folder / WEIGHTS_NAME, sha256=document.get("weights_sha256"), what="model weights")
     load_state_strict(network, tensors, where=folder / WEIGHTS_NAME)
-    network.to(device).eval()
+    network.to(target).eval()
     state = document.get("training_state") or {}
     return LoadedModel(folder, config, network, state if isinstance(state, dict) else {})
 

@@ -100,7 +100,7 @@ def read_record(layout: ProjectLayout, stage: str) -> StageRecord | None:
             return None
         return StageRecord(stage, data["settings"], float(data["seconds"]), str(data["finished"]),
                            dict(data.get("results", {})))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -139,6 +139,8 @@ def open_project(layout: ProjectLayout, *, source: str, target: str, options: di
             found = json.loads(layout.project_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise OutputError(f"{layout.project_file}: unreadable project file ({exc}); choose another -o") from exc
+        if not isinstance(found, dict):
+            raise OutputError(f"{layout.project_file}: not a swap project file; choose another -o")
         if (found.get("source"), found.get("target")) != (source, target):
             raise OutputError(f"{layout.root}: holds a swap of {found.get('source')} onto {found.get('target')}; "
                               "choose another -o for other clips")
@@ -150,9 +152,13 @@ def open_project(layout: ProjectLayout, *, source: str, target: str, options: di
 def read_project(layout: ProjectLayout) -> dict[str, Any]:
     """project.json of an existing project (for --resume). Raises OutputError when there is none."""
     try:
-        return json.loads(layout.project_file.read_text(encoding="utf-8"))
+        project = json.loads(layout.project_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise OutputError(f"{layout.root}: no swap project to resume (no project.json); "
                           "start one with --source and --target") from None
     except (OSError, ValueError) as exc:
         raise OutputError(f"{layout.project_file}: unreadable project file ({exc})") from exc
+    if not isinstance(project, dict) or not {"source", "target"} <= set(project):
+        raise OutputError(f"{layout.project_file}: not a swap project file (no source and target); start a "
+                          "project with --source and --target")
+    return project

@@ -1,18 +1,22 @@
-"""Resumable checkpoints in a model folder.
+"""Resumable checkpoints in a model folder, written so that a kill at any instant loses at most one save.
 
     model.safetensors, config.json      the model (`facegraft.core.models.files`), what convert loads
     training/optimizer.safetensors      optimiser moments + RNG states (tensors only, no pickle)
     training/state.json                 {"schema": "FacegraftTraining", "version": 1, "iteration",
                                          "elapsed_seconds", "model", "param_groups", "settings",
                                          "weights_sha256", "optimizer_sha256"}
-    previous/                           hard links to the checkpoint before the latest one
+    previous/                           hard links to the last complete checkpoint before the latest
 
-Every file is written under a temporary name and renamed; state.json goes last and names the
-checksums of the tensors it belongs to, so an interrupted save is detected on resume and the
-`previous/` copy is still intact.
+A checkpoint is complete when state.json, written last, names the checksums of the weights and
+optimizer files beside it (and config.json names the same weights). A save first links the
+current complete checkpoint into previous/ (built under a temporary name, then renamed), then
+writes each file atomically, state.json last. So at any instant either the top-level checkpoint
+or previous/ is complete; `load_checkpoint` verifies the top level and, when a save was
+interrupted (or a file damaged), restores previous/ by itself. Temporaries of a killed save are
+removed by the next save or resume (`core.media.atomic`).
 """
-import contextlib
 import json
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -22,11 +26,13 @@ from typing import Any
 import torch
 
 from facegraft.core.errors import ModelMismatchError
-from facegraft.core.media.atomic import atomic_write_text
+from facegraft.core.media.atomic import atomic_write_text, remove_stale_temporaries, temporary_name
 from facegraft.core.models.config import ModelConfig
 from facegraft.core.models.files import CONFIG_NAME, WEIGHTS_NAME, load_state_strict, read_model_document, save_model
 from facegraft.core.models.network import SwapNetwork
-from facegraft.core.models.tensor_files import read_tensors, write_tensors
+from facegraft.core.models.tensor_files import file_sha256, read_tensors, write_tensors
+
+log = logging.getLogger(__name__)
 
 SCHEMA = "FacegraftTraining"
 VERSION = 1
@@ -39,15 +45,42 @@ _FILES = (WEIGHTS_NAME, CONFIG_NAME, f"{TRAINING_DIR}/{OPTIMIZER_NAME}", f"{TRAI
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """What a resume needs besides the weights (already loaded into the network)."""
+    """What a resume needs besides the weights (already loaded into the network).
+    `restored`: the latest save was incomplete and previous/ was restored in its place."""
 
     iteration: int
     elapsed_seconds: float
     settings: dict[str, Any]
+    restored: bool = False
 
 
 def has_checkpoint(folder: str | Path) -> bool:
-    return (Path(folder) / TRAINING_DIR / STATE_NAME).is_file()
+    """True when the folder holds a checkpoint (complete or not) at the top level or in previous/."""
+    folder = Path(folder)
+    return any((f / TRAINING_DIR / STATE_NAME).is_file() for f in (folder, folder / PREVIOUS_DIR))
+
+
+def verify_checkpoint(folder: str | Path) -> dict[str, Any]:
+    """The state of a complete checkpoint in `folder` (see the module docstring).
+
+    Raises: ModelMismatchError naming the first file that is missing or belongs to another save.
+    """
+    folder = Path(folder)
+    state = read_state(folder)
+    try:
+        expected = {WEIGHTS_NAME: state["weights_sha256"],
+                    f"{TRAINING_DIR}/{OPTIMIZER_NAME}": state["optimizer_sha256"]}
+    except KeyError as exc:
+        raise ModelMismatchError(f"{folder / TRAINING_DIR / STATE_NAME}: checkpoint state lacks {exc}") from None
+    if read_model_document(folder).get("weights_sha256") != state["weights_sha256"]:
+        raise ModelMismatchError(f"{folder / CONFIG_NAME}: belongs to another save than {STATE_NAME}")
+    for name, sha in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelMismatchError(f"{path}: missing from the checkpoint")
+        if file_sha256(path) != sha:
+            raise ModelMismatchError(f"{path}: does not match {STATE_NAME} (an interrupted save or a damaged file)")
+    return state
 
 
 def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
@@ -61,20 +94,32 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torc
     return tensors, groups
 
 
-def _keep_previous(folder: Path) -> None:
-    """Hard-link (or copy) the current complete checkpoint into previous/, replacing the old one."""
-    if not all((folder / name).is_file() for name in _FILES):
-        return
-    staging = folder / f".{PREVIOUS_DIR}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / TRAINING_DIR).mkdir(parents=True)
+def _link_checkpoint(source: Path, target: Path) -> None:
+    """Link (or copy) the files of the checkpoint in `source` into `target`, one atomic rename each,
+    state.json last so the result is complete only once every file is in place."""
     for name in _FILES:
+        final = target / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary_name(final)
         try:
-            os.link(folder / name, staging / name)
+            os.link(source / name, tmp)
         except OSError:
-            shutil.copy2(folder / name, staging / name)
-    old = folder / f".{PREVIOUS_DIR}.old-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
+            shutil.copy2(source / name, tmp)
+        os.replace(tmp, final)
+
+
+def _keep_previous(folder: Path) -> None:
+    """Make previous/ a copy (hard links) of the top-level checkpoint when that one is complete."""
+    try:
+        verify_checkpoint(folder)
+    except ModelMismatchError:
+        return  # nothing complete at the top: keep the previous/ we have
+    staging = temporary_name(folder / PREVIOUS_DIR)
+    shutil.rmtree(staging, ignore_errors=True)
+    _link_checkpoint(folder, staging)
+    old = temporary_name(folder / f"{PREVIOUS_DIR}-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if (folder / PREVIOUS_DIR).exists():
         os.replace(folder / PREVIOUS_DIR, old)
     os.replace(staging, folder / PREVIOUS_DIR)
     shutil.rmtree(old, ignore_errors=True)
@@ -88,6 +133,7 @@ def save_checkpoint(folder: str | Path, network: SwapNetwork, config: ModelConfi
     Raises: OutputError if the folder cannot be written.
     """
     folder = Path(folder)
+    remove_stale_temporaries(folder, recursive=True)
     _keep_previous(folder)
     tensors, groups = _optimizer_tensors(optimizer)
     optimizer_sha = write_tensors(folder / TRAINING_DIR / OPTIMIZER_NAME, tensors)
@@ -99,10 +145,31 @@ def save_checkpoint(folder: str | Path, network: SwapNetwork, config: ModelConfi
     atomic_write_text(folder / TRAINING_DIR / STATE_NAME, json.dumps(state, indent=1))
 
 
+def latest_complete(folder: str | Path) -> Path:
+    """The folder holding the latest complete checkpoint: `folder` itself, else `folder/previous`.
+
+    Raises: ModelMismatchError when neither is complete (naming why the top level is not).
+    """
+    folder = Path(folder)
+    try:
+        verify_checkpoint(folder)
+        return folder
+    except ModelMismatchError as top:
+        previous = folder / PREVIOUS_DIR
+        try:
+            verify_checkpoint(previous)
+        except ModelMismatchError:
+            if not has_checkpoint(folder):
+                raise top from None
+            raise ModelMismatchError(f"{top}; {previous} holds no complete checkpoint either: "
+                                     "train again without --resume into another -o") from None
+        return previous
+
+
 def read_state(folder: str | Path) -> dict[str, Any]:
     """training/state.json of a checkpoint. Raises ModelMismatchError naming the file."""
     path = Path(folder) / TRAINING_DIR / STATE_NAME
-    hint = f"the previous checkpoint is in {Path(folder) / PREVIOUS_DIR} (move its files up to resume from it)"
+    hint = "the save was interrupted or the file damaged"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -116,30 +183,34 @@ def read_state(folder: str | Path) -> dict[str, Any]:
 
 
 def saved_model_config(folder: str | Path) -> ModelConfig:
-    """The model config a checkpoint was trained with. Raises ModelMismatchError."""
+    """The model config the latest complete checkpoint was trained with. Raises ModelMismatchError."""
     try:
-        return ModelConfig.from_json(read_state(folder)["model"])
+        return ModelConfig.from_json(read_state(latest_complete(folder))["model"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelMismatchError(f"{folder}: checkpoint has an invalid model config ({exc})") from exc
 
 
 def load_checkpoint(folder: str | Path, network: SwapNetwork, optimizer: torch.optim.Optimizer) -> Checkpoint:
-    """Restore weights, optimiser state and RNG state saved by `save_checkpoint`.
+    """Restore weights, optimiser state and RNG state of the latest complete checkpoint.
 
-    Raises: ModelMismatchError when a file is missing, corrupt, truncated, from another save, or
-    does not fit `network` (its message points at previous/).
+    When the top-level checkpoint is incomplete (a save was killed) or damaged, previous/ is
+    linked back to the top level first (the folder is then whole again for convert) and a
+    warning is logged. Removes the temporaries of a killed save.
+    Raises: ModelMismatchError when no complete checkpoint is there, or it does not fit `network`.
     """
     folder = Path(folder)
+    remove_stale_temporaries(folder, recursive=True)
+    complete = latest_complete(folder)
+    restored = complete != folder
+    if restored:
+        state = read_state(complete)
+        log.warning("%s: the latest checkpoint is incomplete (an interrupted save); resuming from the one before "
+                    "it, iteration %s", folder, state.get("iteration"))
+        _link_checkpoint(complete, folder)
     state = read_state(folder)
-    hint = f"previous checkpoint kept in {folder / PREVIOUS_DIR}"
-    try:
-        weights = read_tensors(folder / WEIGHTS_NAME, sha256=state["weights_sha256"], what="model weights")
-        extra = read_tensors(folder / TRAINING_DIR / OPTIMIZER_NAME, sha256=state["optimizer_sha256"],
-                             what="optimizer state")
-    except ModelMismatchError as exc:
-        raise ModelMismatchError(f"{exc}; {hint}") from exc
-    except KeyError as exc:
-        raise ModelMismatchError(f"{folder}: checkpoint state lacks {exc}; {hint}") from exc
+    weights = read_tensors(folder / WEIGHTS_NAME, sha256=state["weights_sha256"], what="model weights")
+    extra = read_tensors(folder / TRAINING_DIR / OPTIMIZER_NAME, sha256=state["optimizer_sha256"],
+                         what="optimizer state")
     load_state_strict(network, weights, where=folder / WEIGHTS_NAME)
     groups = [{k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in state["param_groups"]]
     entries: dict[int, dict[str, torch.Tensor]] = {}
@@ -150,10 +221,10 @@ def load_checkpoint(folder: str | Path, network: SwapNetwork, optimizer: torch.o
     try:
         optimizer.load_state_dict({"state": entries, "param_groups": groups})
     except (ValueError, KeyError, RuntimeError) as exc:
-        raise ModelMismatchError(f"{folder}: optimizer state does not fit this model ({exc}); {hint}") from exc
+        raise ModelMismatchError(f"{folder}: optimizer state does not fit this model ({exc})") from exc
     if "rng.torch" in extra:
         torch.set_rng_state(extra["rng.torch"])
     if "rng.cuda" in extra and torch.cuda.is_available():
         torch.cuda.set_rng_state(extra["rng.cuda"])
     return Checkpoint(int(state["iteration"]), float(state.get("elapsed_seconds", 0.0)),
-                      dict(state.get("settings", {})))
+                      dict(state.get("settings", {})), restored)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from facegraft.core.faceset import FaceSet
+from facegraft.core.memory import array_bytes, require_memory
 from facegraft.core.train.errors import TrainingError
 
 MIN_TRAIN_FACES = 8
@@ -83,7 +84,10 @@ def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str) -> Fa
 def face_planes(faceset: FaceSet, indices: list[int]) -> np.ndarray:
     """The planes (N, 6, S, S) float16 (see the module docstring) of the faces at `indices`."""
     s = faceset.size
-    planes = np.empty((len(indices), 6, s, s), np.float16)
+    n = len(indices)
+    require_memory(array_bytes((n, 6, s, s), np.float16), what=f"{faceset.path}: {n} faces of {s}px in memory",
+                   fix="train on fewer faces (facegraft faces sort --dedupe) or a smaller resolution")
+    planes = np.empty((n, 6, s, s), np.float16)
     for row, i in enumerate(indices):
         crop, mask = faceset.load(i)
         planes[row, :3] = crop.transpose(2, 0, 1)

@@ -11,6 +11,8 @@ from datetime import timedelta
 import torch
 import torch.distributed as torch_dist
 
+from facegraft.core.device import torch_device
+
 
 @dataclass(frozen=True)
 class DistContext:
@@ -38,8 +40,8 @@ class DistContext:
 def device_for(ctx: DistContext, device: str) -> torch.device:
     """The torch device of this rank: cuda:LOCAL_RANK when `device` is plain "cuda" in a job."""
     if ctx.enabled and device == "cuda":
-        return torch.device("cuda", ctx.local_rank)
-    return torch.device(device)
+        return torch_device(f"cuda:{ctx.local_rank}")
+    return torch_device(device)
 
 
 def start(ctx: DistContext, device: torch.device) -> None:

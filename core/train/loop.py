@@ -4,6 +4,7 @@ Watching: a tqdm bar (iteration, loss, EG/s = faces of both identities per secon
 preview grid `previews/preview.png` (rows of A, A→A, B, B→B, B→A on held-out faces) every
 `preview_every` iterations, `training/history.*` + `training/loss.png` every `log_every`.
 """
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -13,6 +14,8 @@ import torch
 from tqdm import tqdm
 
 from facegraft.core.faceset import FaceSet
+from facegraft.core.media.atomic import exclusive_writer
+from facegraft.core.memory import array_bytes, require_memory
 from facegraft.core.models.config import ModelConfig
 from facegraft.core.models.files import check_compatible
 from facegraft.core.models.network import SwapNetwork
@@ -50,6 +53,10 @@ def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
     """Validate the pair against the model and load both into memory (TrainingError/ModelMismatchError)."""
     check_pair(faceset_a, faceset_b)
     check_compatible(model_config, faceset_a, model_path="the model options")
+    if settings.device == "cpu":  # batch planes, their augmented copies and gradients; activations come on top
+        res, batch = model_config.resolution, settings.batch_size
+        require_memory(8 * array_bytes((2 * batch, 6, res, res)), what=f"a batch of {batch} faces per identity "
+                       f"at {res}px", fix="pass a smaller --batch")
     return (load_face_data(faceset_a, holdout=settings.holdout, gap=settings.holdout_gap, name="A"),
             load_face_data(faceset_b, holdout=settings.holdout, gap=settings.holdout_gap, name="B"))
 
@@ -138,6 +145,9 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
           show_progress: bool = True) -> TrainResult:
     """Train `model_config` on identities A (faceset_a) and B into `folder`.
 
+    The main process holds the folder's writer lock (`core.media.atomic.exclusive_writer`) while
+    it trains: a second run into the same folder is refused (OutputError).
+
     Writes a checkpoint every `settings.save_every_minutes`, at the end, and on Ctrl-C (the
     KeyboardInterrupt is re-raised after saving). Face crops are in the face sets' encoding
     (sRGB-encoded, [0, 1]); the model records it.
@@ -146,10 +156,15 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
     (corrupt checkpoint on resume; previous/ kept).
     """
     folder = Path(folder)
+    with exclusive_writer(folder) if dist.is_main else contextlib.nullcontext():
+        return _train(faceset_a, faceset_b, folder, model_config=model_config, settings=settings, resume=resume,
+                      dist=dist, show_progress=show_progress)
+
+
+def _train(faceset_a: FaceSet, faceset_b: FaceSet, folder: Path, *, model_config: ModelConfig,
+           settings: TrainSettings, resume: bool, dist: DistContext, show_progress: bool) -> TrainResult:
     data_a, data_b = prepare(faceset_a, faceset_b, model_config, settings)
     device = distributed.device_for(dist, settings.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise TrainingError("--device cuda asked for, but torch sees no CUDA device; use --device cpu")
     distributed.start(dist, device)
     channels_last = settings.channels_last if settings.channels_last is not None else device.type == "cuda"
     network, optimizer = build(model_config, settings, device, channels_last=channels_last)

@@ -2,14 +2,12 @@
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from facegraft.core.alignments.export import export_json
 from facegraft.core.alignments.format import load_alignments, save_alignments
 from facegraft.core.alignments.merge import merge_alignments
 from facegraft.core.alignments.stats import summarize
-from facegraft.core.errors import OutputError
-from facegraft.core.media.atomic import atomic_write_text, refuse_overwrite
+from facegraft.core.media.atomic import atomic_write_text, prepare_output
 from facegraft.core.media.sequence import format_frame_range
 
 
@@ -37,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    refuse_overwrite(args.output, args.shards)
+    prepare_output(args.output, inputs=args.shards)
     merged = merge_alignments([load_alignments(p) for p in args.shards], names=args.shards)
     save_alignments(merged, args.output)
     if not getattr(args, "quiet", False):
@@ -77,7 +75,6 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output is None:
         print(text)
         return 0
-    if Path(args.output).resolve() == Path(args.file).resolve():
-        raise OutputError(f"{args.output}: would overwrite the alignments file; choose another -o")
+    prepare_output(args.output, inputs=[args.file])
     atomic_write_text(args.output, text + "\n")
     return 0

@@ -2,6 +2,8 @@
 import argparse
 import json
 
+from facegraft.plugins.cli.arg_types import real
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -11,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "shows. A and B are face set folders or alignments files.")
     parser.add_argument("a", metavar="A", help="source: face set folder or alignments .json")
     parser.add_argument("b", metavar="B", help="target: face set folder or alignments .json")
-    parser.add_argument("--pose-tolerance", type=float, default=10.0, help="degrees of yaw/pitch (default 10)")
+    parser.add_argument("--pose-tolerance", type=real(0, 180, low_open=True), default=10.0, help="degrees of yaw/pitch (default 10)")
     parser.add_argument("--no-mirror", action="store_true",
                         help="do not count A's faces flipped left-right (training without flip augmentation)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -4,6 +4,8 @@ import json
 import sys
 from pathlib import Path
 
+from facegraft.plugins.cli.arg_types import INDEX
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --model: face sets of other clips of the same two people to measure "
                              "reconstruction on (default: the held-out block training kept apart)")
     parser.add_argument("--frames", metavar="RANGE", help="frames to evaluate (default: all shared)")
-    parser.add_argument("--face-id", type=int, help="with --alignments: the face id to follow")
+    parser.add_argument("--face-id", type=INDEX, help="with --alignments: the face id to follow")
     parser.add_argument("--colorspace", help="the plate's color space, if its files do not say")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     parser.add_argument("--report", metavar="DIR", type=Path, help="write report.html, plots and a contact sheet here")
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.core.color import ColorManager
     from facegraft.core.evaluate.report import summary_lines
     from facegraft.core.evaluate.run import EvalSettings
+    from facegraft.core.media.atomic import prepare_output
     from facegraft.core.media.sequence import parse_frame_range
     from facegraft.core.media.source import open_source
     from facegraft.core.evaluate.identity import measuring_probe
@@ -44,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.plugins.cli.progress import progress
 
     quiet = bool(getattr(args, "quiet", False))
+    if args.report:
+        inputs = [args.swapped, args.target, args.source, args.alignments, args.model]
+        prepare_output(args.report, inputs=[i for i in inputs if i], folder=True)
     color = ColorManager.from_environment()
     alignments = load_alignments(args.alignments) if args.alignments else None
     evaluation = evaluate_files(

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from facegraft.core.errors import OutputError
+from facegraft.core.media.atomic import prepare_output
 
 FORMATS = {".pt": "torchscript", ".onnx": "onnx"}
 
@@ -23,6 +24,8 @@ def run(args: argparse.Namespace, ctx: object = None) -> int:
     kind = FORMATS.get(Path(args.output).suffix.lower())
     if kind is None:
         raise OutputError(f"{args.output}: unknown export format; name the file .pt (TorchScript) or .onnx")
+    for written in (args.output, args.output + ".json"):
+        prepare_output(written, inputs=[args.model])
     model = load_model(args.model)
     path = export_torchscript(model, args.output) if kind == "torchscript" else export_onnx(model, args.output)
     if not getattr(args, "quiet", False):

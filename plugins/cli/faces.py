@@ -6,13 +6,15 @@ duplicates leave the index (their image files stay, unreferenced).
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from facegraft.core.detect.registry import default_registry
 from facegraft.core.extract.face_sort import SORT_KEYS, near_duplicates, sort_order
 from facegraft.core.faceset import INDEX_NAME, load_faceset
-from facegraft.core.media.atomic import atomic_write_text
+from facegraft.core.media.atomic import atomic_write_text, exclusive_writer, remove_stale_temporaries
+from facegraft.plugins.cli.arg_types import real
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sort.add_argument("folder", metavar="DIR", help="face set folder (holds faceset.json)")
     sort.add_argument("--by", choices=SORT_KEYS, required=True,
                       help="blur: sharpest first; yaw: turned left to turned right; identity: most typical first")
-    sort.add_argument("--dedupe", type=float, nargs="?", const=0.01, default=None, metavar="THRESHOLD",
+    sort.add_argument("--dedupe", type=real(0, 10), nargs="?", const=0.01, default=None, metavar="THRESHOLD",
                       help="drop faces nearly identical to a kept one of the same id (default threshold 0.01)")
     sort.set_defaults(func=run)
 
@@ -39,12 +41,15 @@ def _embeddings(faceset) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
-    faceset = load_faceset(args.folder)
-    embeddings = _embeddings(faceset) if args.by == "identity" else None
-    order = sort_order(faceset, by=args.by, embeddings=embeddings)
-    dropped = set(near_duplicates(faceset, order, threshold=args.dedupe)) if args.dedupe is not None else set()
-    result = faceset.with_faces([faceset.faces[i] for i in order if i not in dropped])
-    atomic_write_text(faceset.path / INDEX_NAME, json.dumps(result.to_json(), indent=1))
+    load_faceset(args.folder)  # a clear error before anything is created
+    with exclusive_writer(Path(args.folder) / INDEX_NAME):
+        faceset = load_faceset(args.folder)
+        remove_stale_temporaries(faceset.path)
+        embeddings = _embeddings(faceset) if args.by == "identity" else None
+        order = sort_order(faceset, by=args.by, embeddings=embeddings)
+        dropped = set(near_duplicates(faceset, order, threshold=args.dedupe)) if args.dedupe is not None else set()
+        result = faceset.with_faces([faceset.faces[i] for i in order if i not in dropped])
+        atomic_write_text(faceset.path / INDEX_NAME, json.dumps(result.to_json(), indent=1))
     if not getattr(args, "quiet", False):
         print(f"{args.folder}: {len(result)} faces sorted by {args.by}"
               + (f"; {len(dropped)} near duplicates dropped" if args.dedupe is not None else ""), file=sys.stderr)

@@ -18,8 +18,11 @@ import os
 import shlex
 from pathlib import Path
 
+from facegraft.core.errors import FacegraftError, OutputError
+from facegraft.core.media.atomic import refuse_overwrite
 from facegraft.core.media.sequence import SequencePattern, is_sequence_pattern, parse_frame_range
 from facegraft.core.media.source import open_source
+from facegraft.plugins.cli.arg_types import COUNT, FRAME_NUMBER, integer, real
 from facegraft.plugins.farm import cue, deadline
 from facegraft.plugins.farm.chunks import frame_list_spec
 from facegraft.plugins.farm.dask_engine import DaskSettings, run_job
@@ -51,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     shot.add_argument("--model", required=True, help="model folder (facegraft train)")
     shot.add_argument("-o", "--output", required=True, help="output pattern, e.g. out/shot_swap.####.exr")
     shot.add_argument("--frames", help="frame range (default: every frame of the plate)")
-    shot.add_argument("--extract-chunk", type=int, default=20, help="frames per extract task (default 20)")
+    shot.add_argument("--extract-chunk", type=COUNT, default=20, help="frames per extract task (default 20)")
     shot.add_argument("--extract-args", default="", help="more extract options, quoted, e.g. '--detector hog'")
     shot.add_argument("--convert-args", default="", help="more convert options, quoted, e.g. '--blend poisson'")
     _add_submit_options(shot, defaults=True)
@@ -59,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     task = verbs.add_parser("task", help="run one chunk of a submitted job (what the farm runs)")
     task.add_argument("job_dir", metavar="JOB_DIR")
     task.add_argument("--layer", required=True, help="layer name in the job")
-    task.add_argument("--start", type=int, help="the chunk's first frame")
-    task.add_argument("--end", type=int, help="the chunk's last frame")
+    task.add_argument("--start", type=FRAME_NUMBER, help="the chunk's first frame")
+    task.add_argument("--end", type=FRAME_NUMBER, help="the chunk's last frame")
     task.set_defaults(func=run_task)
     status = verbs.add_parser("status", help="done, failed, running and missing chunks of a job folder")
     status.add_argument("job_dir", metavar="JOB_DIR")
@@ -71,21 +74,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _add_submit_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     d = (lambda value: value) if defaults else (lambda value: argparse.SUPPRESS)
     parser.add_argument("--engine", default=d("dask"), help=f"one of {', '.join(ENGINES)} (default dask)")
-    parser.add_argument("--chunk", type=int, default=d(10), help="frames per task (default 10)")
-    parser.add_argument("--priority", type=int, default=d(50), help="queue priority (default 50)")
-    parser.add_argument("--retries", type=int, default=d(2), help="re-runs of a failed task (default 2)")
+    parser.add_argument("--chunk", type=COUNT, default=d(10), help="frames per task (default 10)")
+    parser.add_argument("--priority", type=integer(0, 10**6), default=d(50), help="queue priority (default 50)")
+    parser.add_argument("--retries", type=integer(0, 1000), default=d(2), help="re-runs of a failed task (default 2)")
     parser.add_argument("--dry-run", action="store_true", default=d(False),
                         help="write the job files only (Deadline/OpenCue); Dask: plan only")
     parser.add_argument("--job-dir", default=d(None), help="job folder (default OUT's folder/.facegraft-farm/NAME)")
     parser.add_argument("--name", default=d(None), help="job name (default from the verb and its settings)")
     parser.add_argument("--scheduler", default=d(None),
                         help="Dask scheduler tcp://HOST:PORT or Cuebot HOST (default: a local Dask cluster)")
-    parser.add_argument("--workers", type=int, default=d(2), help="worker processes of a local Dask cluster")
-    parser.add_argument("--threads", type=int, default=d(None), help="CPU threads per task (OMP, torch, OIIO)")
+    parser.add_argument("--workers", type=integer(1, 1024), default=d(2),
+                        help="worker processes of a local Dask cluster")
+    parser.add_argument("--threads", type=integer(1, 1024), default=d(None),
+                        help="CPU threads per task (OMP, torch, OIIO)")
     parser.add_argument("--gpu", default=d(None), help="CUDA_VISIBLE_DEVICES for tasks, e.g. 0 or '' for none")
     parser.add_argument("--executable", default=d(None),
                         help="how farm hosts start facegraft (default: this Python -m facegraft.plugins.farm.launch)")
-    parser.add_argument("--timeout", type=float, default=d(None), help="Dask: seconds to wait for the job")
+    parser.add_argument("--timeout", type=real(0, None, low_open=True), default=d(None),
+                        help="Dask: seconds to wait for the job")
 
 
 def split_submit_arguments(args: argparse.Namespace) -> tuple[argparse.Namespace, list[str]]:
@@ -102,11 +108,13 @@ def split_submit_arguments(args: argparse.Namespace) -> tuple[argparse.Namespace
         tokens, verbatim = tokens[:cut], tokens[cut + 1:]
     late = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     _add_submit_options(late, defaults=False)
-    with contextlib.redirect_stderr(io.StringIO()):
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
         try:
             options, verb = late.parse_known_args(tokens)
         except SystemExit:
-            raise FarmError(f"farm submit: cannot read the farm options in {shlex.join(tokens)}") from None
+            why = (errors.getvalue().strip().splitlines() or ["unreadable"])[-1].split("error: ", 1)[-1]
+            raise FarmError(f"farm submit: cannot read the farm options in {shlex.join(tokens)} ({why})") from None
     merged = argparse.Namespace(**{**vars(args), **vars(options)})
     verb = verb + verbatim
     if not verb:
@@ -155,6 +163,42 @@ def layer_frames(namespace: argparse.Namespace) -> list[int]:
     return wanted
 
 
+def verb_inputs(namespace: argparse.Namespace, *, outputs: list[str]) -> list[str]:
+    """What a parsed verb reads: each text argument (or list item, or the PATTERN of a
+    `PLANE=PATTERN[:LAYER]` binding) that names an existing file or folder or a sequence on disk,
+    other than `outputs`."""
+    found: list[str] = []
+    for value in vars(namespace).values():
+        for text in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(text, str | os.PathLike) or os.fspath(text) in outputs:
+                continue
+            text = os.fspath(text)
+            binding = text.split("=", 1)[-1]
+            for candidate in dict.fromkeys((text, binding, binding.rsplit(":", 1)[0])):
+                if _names_files(candidate) and candidate not in found:
+                    found.append(candidate)
+    return found
+
+
+def _names_files(text: str) -> bool:
+    if not text or "{" in text:
+        return False
+    if os.path.exists(text):
+        return True
+    try:
+        return is_sequence_pattern(text) and bool(SequencePattern.parse(text).discover())
+    except FacegraftError:
+        return False
+
+
+def refuse_input_outputs(output: str, inputs: list[str], frames: list[int]) -> None:
+    """Farm planning applies the writers' rule (core.media.atomic): a job whose output is one of its
+    own inputs is refused before it is planned. Raises: OutputError."""
+    if "{" in output:  # per-chunk outputs (`{chunk}`): checked by each task as it runs
+        return
+    refuse_overwrite(output, inputs, frames=frames if is_sequence_pattern(output) else None)
+
+
 def strip_frames(verb: list[str]) -> list[str]:
     """`verb` without its `--frames R` (the task adds each chunk's range)."""
     out, skip = [], False
@@ -175,6 +219,8 @@ def build_job(args: argparse.Namespace, verb: list[str]) -> tuple[JobSpec, Path]
     namespace = parse_verb(verb)
     frames = layer_frames(namespace)
     output = getattr(namespace, "output", None)
+    if output:
+        refuse_input_outputs(output, verb_inputs(namespace, outputs=[output]), frames)
     outputs = os.path.abspath(output) if output and is_sequence_pattern(output) else None
     command = strip_frames(verb)
     layer_name = "_".join(t for t in verb[:2] if t.isidentifier()) or "task"
@@ -211,6 +257,9 @@ def build_shot_job(args: argparse.Namespace) -> tuple[JobSpec, Path]:
     settings = ShotSettings(args.plate, args.alignments, args.model, output, tuple(frames), args.extract_chunk,
                             args.chunk, tuple(shlex.split(args.extract_args)), tuple(shlex.split(args.convert_args)),
                             os.getcwd())
+    existing = [p for p in (args.plate, args.model, args.alignments) if _names_files(p)]
+    refuse_input_outputs(output, existing, frames)
+    refuse_input_outputs(args.alignments, [args.plate, args.model], frames)
     layers = shot_layers(settings)
     for layer in layers:
         parse_verb([*layer.command, *(["--frames", "1"] if layer.frames else [])], need_frames=bool(layer.frames))
@@ -230,6 +279,8 @@ def run_submit_shot(args: argparse.Namespace) -> int:
 
 def submit_job(job: JobSpec, job_dir: Path, args: argparse.Namespace) -> int:
     """Record the job with its outputs and in its folder, then hand it to the chosen engine."""
+    if job_dir.exists() and not job_dir.is_dir():
+        raise OutputError(f"{job_dir}: is a file where the job folder goes; pass another --job-dir")
     claim_outputs(job)
     write_job(job, job_dir)
     chunks = sum(len(layer.chunks()) for layer in job.layers)

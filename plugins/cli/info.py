@@ -2,6 +2,7 @@
 import argparse
 import json
 
+from facegraft.core.color import ColorManager
 from facegraft.core.media.sequence import format_frame_range
 from facegraft.core.media.source import SourceInfo, open_source
 
@@ -31,8 +32,6 @@ def describe(info: SourceInfo) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from facegraft.core.color import ColorManager
-
     summary = describe(open_source(args.path, colorspace=args.colorspace, color=ColorManager.from_environment()).info)
     if args.json:
         print(json.dumps(summary, indent=2))

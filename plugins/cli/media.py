@@ -5,6 +5,7 @@ from facegraft.core.color import ColorManager
 from facegraft.core.media.sequence import parse_frame_range
 from facegraft.core.media.source import open_source
 from facegraft.core.media.transcode import TranscodeSettings, transcode
+from facegraft.plugins.cli.arg_types import FRAME_NUMBER
 from facegraft.plugins.cli.progress import progress
 
 PIXEL_TYPES = ("half", "float", "uint8", "uint16")
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.add_argument("--channels", help="comma list of channels to keep, e.g. R,G,B,A")
     convert.add_argument("--pixel-type", choices=PIXEL_TYPES, help="storage type of every output channel")
     convert.add_argument("--compression", help="e.g. zip, piz, dwaa for EXR (default: the input's)")
-    convert.add_argument("--start-frame", type=int, help="number the first output frame so (default: keep numbers)")
+    convert.add_argument("--start-frame", type=FRAME_NUMBER, help="number the first output frame so (default: keep numbers)")
     convert.add_argument("--repair-nonfinite", action="store_true", help="replace NaN/Inf pixels by 0")
     convert.add_argument("--force", action="store_true", help="rewrite frames already written")
     convert.set_defaults(func=run_convert)

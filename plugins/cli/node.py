@@ -14,6 +14,7 @@ import sys
 
 from facegraft.core import __version__
 from facegraft.nodes.schema import PROGRESS_PREFIX
+from facegraft.plugins.cli.arg_types import INDEX, THREADS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--frames", help="frame range, e.g. 1001-1100, 1001-1100x2 (default: every input frame)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a node parameter (repeat)")
     run.add_argument("--force", action="store_true", help="redo frames already written with these parameters")
-    run.add_argument("--workers", type=int, default=2, help="reader/writer threads (0: none)")
+    run.add_argument("--workers", type=THREADS, default=2, help="reader/writer threads (0: none)")
     run.add_argument("--progress", choices=("bar", "lines", "none"), default="bar",
                      help="bar on stderr, machine-readable lines on stdout (for hosts), or nothing")
     run.set_defaults(func=run_node)
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                       "from an alignments file, converted to Nuke's bottom-left origin.")
     nk.add_argument("alignments", metavar="ALIGNMENTS", help="alignments file (facegraft extract)")
     nk.add_argument("-o", "--output", required=True, help="the .nk file to write (paste it into Nuke)")
-    nk.add_argument("--face-id", type=int, default=0, help="which face (default 0)")
+    nk.add_argument("--face-id", type=INDEX, default=0, help="which face (default 0)")
     nk.add_argument("--node", choices=("transform", "cornerpin"), default="transform")
     nk.add_argument("--crop-to-frame", action="store_true",
                     help="Transform only: set invert, to place the crop back over the plate")
@@ -94,9 +95,10 @@ def run_nk(args: argparse.Namespace) -> int:
     from facegraft.core.alignments.export import export_json
     from facegraft.core.alignments.format import load_alignments
     from facegraft.core.errors import AlignmentsError
-    from facegraft.core.media.atomic import atomic_write_text
+    from facegraft.core.media.atomic import atomic_write_text, prepare_output
     from facegraft.plugins.nuke.nk import cornerpin_nk, matrices_from_export, transform_nk
 
+    prepare_output(args.output, inputs=[args.alignments])
     export = export_json(load_alignments(args.alignments))
     matrices = matrices_from_export(export, face_id=args.face_id)
     if not matrices:

@@ -10,6 +10,7 @@ import sys
 
 from facegraft.core.project.layout import STAGES
 from facegraft.core.project.settings import PRESETS
+from facegraft.plugins.cli.arg_types import COUNT, device_name, real
 
 _RECORDED = ("preset", "frames", "source_frames", "reference", "iterations", "minutes", "device", "no_eval")
 
@@ -29,9 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--source-frames", metavar="RANGE", help="source frames to learn from (default all)")
     p.add_argument("--reference", metavar="IMAGE", help="photo of the target person to replace (several people)")
     stop = p.add_mutually_exclusive_group()
-    stop.add_argument("--iterations", type=int, help="train to this iteration count instead of the preset's")
-    stop.add_argument("--minutes", type=float, help="train this many minutes instead of the preset's")
-    p.add_argument("--device", default=None, help="torch device for training and convert (default cpu)")
+    stop.add_argument("--iterations", type=COUNT, help="train to this iteration count instead of the preset's")
+    stop.add_argument("--minutes", type=real(0, 10**7, low_open=True), help="train this many minutes instead of the preset's")
+    p.add_argument("--device", type=device_name, default=None, help="torch device for training and convert (default cpu)")
     p.add_argument("--no-eval", action="store_true", help="skip the eval report")
     p.add_argument("--resume", action="store_true", help="continue the project in OUTDIR with its recorded options")
     p.add_argument("--stage", choices=STAGES, help="re-run this one stage alone (its inputs must be done)")
@@ -78,11 +79,13 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.core.color import ColorManager
     from facegraft.core.detect.registry import default_registry
     from facegraft.core.extract.pipeline import ExtractModels
+    from facegraft.core.media.atomic import prepare_output
     from facegraft.core.project.run import run_swap
     from facegraft.plugins.cli.progress import progress
 
     quiet = bool(getattr(args, "quiet", False))
     options = _options(args)
+    prepare_output(args.output, inputs=[options["source"], options["target"]], folder=True)
     settings = build_settings(options)
     registry = default_registry()
     ex = settings.extract

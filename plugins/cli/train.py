@@ -9,11 +9,15 @@ import sys
 from typing import Any
 
 from facegraft.core.faceset import load_faceset
-from facegraft.core.models.config import ModelConfig
+from facegraft.core.media.atomic import prepare_output
+from facegraft.core.models.config import MAX_RESOLUTION, MIN_RESOLUTION, ModelConfig
 from facegraft.core.models.registry import list_architectures
 from facegraft.core.train.errors import TrainingError
 from facegraft.core.train.settings import PRESETS, OptimSettings, TrainSettings, preset
+from facegraft.plugins.cli.arg_types import COUNT, INDEX, SEED, device_name, integer, real
 
+WIDTH = integer(4, 4096)  # channels of a network stage
+MINUTES = real(0, 10**7, low_open=True)
 _MODEL_OPTIONS = ("resolution", "encoder_width", "bottleneck_dims", "decoder_width", "decoder_depth")
 
 
@@ -24,26 +28,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--b", required=True, metavar="FACESET_B", help="face set of the plate's identity")
     p.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoints)")
     p.add_argument("--layout", choices=list_architectures(), help="network layout (default df)")
-    p.add_argument("--resolution", type=int, help="crop size, 64..512, multiple of 16 (default: the face sets')")
-    p.add_argument("--encoder-width", type=int, help="first encoder stage channels (default 32)")
-    p.add_argument("--bottleneck-dims", type=int, help="dense code width (default 256)")
-    p.add_argument("--decoder-width", type=int, help="last decoder stage channels (default 32)")
-    p.add_argument("--decoder-depth", type=int, help="residual blocks per decoder stage (default 1)")
-    p.add_argument("--batch", type=int, help="faces per identity per step (default 16)")
+    p.add_argument("--resolution", type=integer(MIN_RESOLUTION, MAX_RESOLUTION), help="crop size, 64..512, multiple of 16 (default: the face sets')")
+    p.add_argument("--encoder-width", type=WIDTH, help="first encoder stage channels (default 32)")
+    p.add_argument("--bottleneck-dims", type=integer(4, 65536), help="dense code width (default 256)")
+    p.add_argument("--decoder-width", type=WIDTH, help="last decoder stage channels (default 32)")
+    p.add_argument("--decoder-depth", type=integer(0, 3), help="residual blocks per decoder stage (default 1)")
+    p.add_argument("--batch", type=integer(1, 65536), help="faces per identity per step (default 16)")
     stop = p.add_mutually_exclusive_group()
-    stop.add_argument("--iterations", type=int, help="stop at this total iteration count")
-    stop.add_argument("--minutes", type=float, help="stop after this many minutes of this run")
+    stop.add_argument("--iterations", type=COUNT, help="stop at this total iteration count")
+    stop.add_argument("--minutes", type=MINUTES, help="stop after this many minutes of this run")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in MODEL_DIR exactly")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    p.add_argument("--seed", type=SEED, help="random seed (default 0)")
     p.add_argument("--preset", choices=PRESETS, help="quick: 64px, learns a likeness in minutes on a CPU")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 5e-4)")
-    p.add_argument("--workers", type=int, help="batch-preparing threads (default 1; 0 = inline)")
-    p.add_argument("--save-minutes", type=float, help="checkpoint interval in minutes (default 10)")
-    p.add_argument("--preview-every", type=int, help="preview grid interval in iterations")
-    p.add_argument("--holdout", type=int, metavar="N",
+    p.add_argument("--lr", type=real(0, 1, low_open=True), help="peak learning rate (default 5e-4)")
+    p.add_argument("--workers", type=integer(0, 64), help="batch-preparing threads (default 1; 0 = inline)")
+    p.add_argument("--save-minutes", type=real(0, 10**6), help="checkpoint interval in minutes (default 10)")
+    p.add_argument("--preview-every", type=COUNT, help="preview grid interval in iterations")
+    p.add_argument("--holdout", type=INDEX, metavar="N",
                    help="faces at the end of each set kept apart to measure on (default 12)")
-    p.add_argument("--holdout-gap", type=int, metavar="FRAMES",
+    p.add_argument("--holdout-gap", type=INDEX, metavar="FRAMES",
                    help="frames before the held-out faces not trained on either (default 15)")
     p.set_defaults(func=run)
 
@@ -100,6 +104,7 @@ def run(args: argparse.Namespace, ctx: object = None) -> int:
     from facegraft.core.train.distributed import DistContext  # torch is imported only when training
     from facegraft.core.train.loop import train
 
+    prepare_output(args.output, inputs=[args.a, args.b], folder=True)
     faceset_a, faceset_b = load_faceset(args.a), load_faceset(args.b)
     model, settings = build_settings(args, face_type=faceset_a.face_type, size=faceset_a.size)
     dist = DistContext.from_environment()

@@ -134,6 +134,8 @@ def job_to_dict(job: JobSpec) -> dict:
 
 def job_from_dict(data: dict, *, where: str = "job") -> JobSpec:
     """Raises: FarmError if `data` is not a FarmJob of a version we read."""
+    if not isinstance(data, dict):
+        raise FarmError(f"{where}: not a facegraft farm job; submit the job again with this facegraft")
     if data.get("schema") != SCHEMA or data.get("version") != VERSION:
         raise FarmError(f"{where}: not a facegraft farm job (schema {data.get('schema')!r}, version "
                         f"{data.get('version')!r}); submit the job again with this facegraft")

@@ -70,6 +70,7 @@ def read_record(path: Path) -> dict[str, dict]:
         return {}
     except (OSError, json.JSONDecodeError) as exc:
         raise OutputError(f"{path}: damaged job record ({exc}); check the folder's frames, then delete it") from None
-    if data.get("schema") != SCHEMA or data.get("version") != VERSION or not isinstance(data.get("outputs"), dict):
+    if (not isinstance(data, dict) or data.get("schema") != SCHEMA or data.get("version") != VERSION
+            or not isinstance(data.get("outputs"), dict)):
         raise OutputError(f"{path}: not a facegraft job record of a known version; delete it to re-claim the folder")
     return data["outputs"]

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from facegraft.core.media.atomic import atomic_write_text
+from facegraft.core.media import atomic
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.plugins.farm.chunks import Chunk, chunk_frames, frame_list_spec
 from facegraft.plugins.farm.job import FarmError, FarmSettings, JobSpec, LayerSpec, load_job
@@ -138,7 +138,7 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
     attempt = _previous_attempts(summary_file) + 1
     command = chunk_command(job, layer, chunk)
     skipped = output_frames(layer, frames) if layer.outputs else []
-    removed = remove_stale_temporaries(layer, frames)
+    removed = remove_stale_temporaries(layer)
     started = time.time()
     base = dict(_summary_base(layer, chunk, frames, attempt, started, command, log))
     _write_summary(summary_file, ChunkSummary(**base, state="running", exit_code=None, frames_done=[],
@@ -172,39 +172,11 @@ def run_chunk(job_dir: str | Path, layer_name: str, *, start: int | None = None,
     return summary
 
 
-def remove_stale_temporaries(layer: LayerSpec, frames: list[int]) -> list[Path]:
-    """Delete `.NAME.tmp-PID.ext` files (core.media.atomic) of `frames` left by a killed run.
-
-    Only files whose writer process is gone are removed; returns them.
-    """
+def remove_stale_temporaries(layer: LayerSpec) -> list[Path]:
+    """Delete the temporaries of killed writers in the layer's output folder (core.media.atomic)."""
     if layer.outputs is None:
         return []
-    pattern = SequencePattern.parse(layer.outputs)
-    removed = []
-    for frame in frames:
-        final = pattern.path(frame)
-        for tmp in final.parent.glob(f".{final.stem}.tmp-*{final.suffix}"):
-            pid = tmp.name[len(f".{final.stem}.tmp-"):-len(final.suffix) or None]
-            if pid.isdigit() and not _process_alive(int(pid)):
-                tmp.unlink(missing_ok=True)
-                removed.append(tmp)
-    return removed
-
-
-def _process_alive(pid: int) -> bool:
-    """True while `pid` runs. A zombie (killed, not yet reaped: common when the farm's PID 1 does
-    not reap orphans) is not alive: it can write nothing more."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): trust kill(0)
-    return state != "Z"
+    return atomic.remove_stale_temporaries(SequencePattern.parse(layer.outputs).path(0).parent)
 
 
 def read_summary(path: Path) -> dict | None:
@@ -213,7 +185,7 @@ def read_summary(path: Path) -> dict | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    return data if data.get("schema") == SUMMARY_SCHEMA else None
+    return data if isinstance(data, dict) and data.get("schema") == SUMMARY_SCHEMA else None
 
 
 def _summary_base(layer: LayerSpec, chunk: Chunk, frames: list[int], attempt: int, started: float,
@@ -230,7 +202,7 @@ def _previous_attempts(path: Path) -> int:
 
 def _write_summary(path: Path, summary: ChunkSummary) -> None:
     data = {"schema": SUMMARY_SCHEMA, "version": SUMMARY_VERSION, **asdict(summary)}
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    atomic.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _run_child(command: list[str], env: dict[str, str], stream, *, cwd: str) -> int:

@@ -116,22 +116,17 @@ def _render_inputs(group: nuke.Group, spec: NodeSpec, patterns: dict[str, str], 
 
 def _run(argv: list[str], label: str) -> None:
     task = nuke.ProgressTask(label)
+
+    def show(done: int, total: int, frame: int) -> None:
+        task.setProgress(int(100 * done / max(total, 1)))
+        task.setMessage(f"frame {frame} ({done}/{total})")
+
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        code, output = commands.run_streaming(argv, on_progress=show, cancelled=task.isCancelled)
     except FileNotFoundError:
         raise commands.missing_command(argv[:1]) from None
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        step = commands.parse_progress(line)
-        if step is not None:
-            task.setProgress(int(100 * step[0] / max(step[1], 1)))
-            task.setMessage(f"frame {step[2]} ({step[0]}/{step[1]})")
-        if task.isCancelled():
-            proc.terminate()
-            break
-    _, stderr = proc.communicate()
-    if proc.returncode not in (0, None) and not task.isCancelled():
-        raise commands.HostError(commands.error_line(stderr))
+    if code != 0 and not task.isCancelled():
+        raise commands.HostError(commands.error_line(output))
 
 
 def process(group: nuke.Group) -> None:

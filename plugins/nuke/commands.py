@@ -4,9 +4,11 @@ Nuke renders each input of a facegraft Group to `<work>/<plane>.####.exr`, runs
 `facegraft node run` on the frame range in a subprocess, and reads `<work>/out.####.exr` back.
 Tools that load torch run outside Nuke's process (library clashes), always through the command.
 """
+import collections
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,31 @@ def parse_progress(line: str) -> tuple[int, int, int] | None:
         return int(parts[1]), int(parts[2]), int(parts[3])
     except ValueError:
         return None
+
+
+def run_streaming(argv: Sequence[str], *, on_progress: Callable[[int, int, int], None],
+                  cancelled: Callable[[], bool] = lambda: False, keep_lines: int = 400) -> tuple[int, str]:
+    """Run `argv` with its stdout and stderr joined into one pipe that is read to the end, so a child
+    writing much to stderr can never block on a full pipe while we wait on stdout.
+
+    `facegraft-progress` lines go to `on_progress(done, total, frame)`; the last `keep_lines` other
+    lines are returned. When `cancelled()` turns true the child is terminated (and still drained).
+    Returns: (exit code, other output). Raises: FileNotFoundError when the command does not exist.
+    """
+    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace")
+    kept: collections.deque[str] = collections.deque(maxlen=keep_lines)
+    assert proc.stdout is not None
+    with proc.stdout:
+        for line in proc.stdout:
+            step = parse_progress(line)
+            if step is not None:
+                on_progress(*step)
+            else:
+                kept.append(line)
+            if cancelled() and proc.poll() is None:
+                proc.terminate()
+    return proc.wait(), "".join(kept)
 
 
 def error_line(stderr: str) -> str:

@@ -51,3 +51,10 @@ def test_bad_config(tmp_path):
     bad.write_text("ocio_profile_version: 2\nthis is: [not a config\n")
     with pytest.raises(ColorConfigError, match="bad.ocio.*cannot be loaded"):
         ColorManager.from_environment({"OCIO": str(bad)})
+
+
+def test_a_missing_or_folder_config_is_one_line(tmp_path):
+    with pytest.raises(ColorConfigError, match="nowhere.ocio: OCIO config no such file"):
+        ColorManager.from_environment({"OCIO": str(tmp_path / "nowhere.ocio")})
+    with pytest.raises(ColorConfigError, match="is a folder"):
+        ColorManager.from_environment({"OCIO": str(tmp_path)})

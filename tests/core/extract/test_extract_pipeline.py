@@ -106,6 +106,34 @@ def test_resume_computes_only_missing_frames(d18, models, color, one_run):
                            frames=range(1, 21), previous=rest.alignments)
 
 
+def test_force_on_a_subset_replaces_only_those_frames(d18, models, color, one_run):
+    redone = extract_alignments(d18, models=models, settings=ExtractSettings(), color=color, frames=[5, 6, 7],
+                                previous=one_run.alignments, recompute=True)
+    assert redone.computed == (5, 6, 7)
+    assert dumps(redone.alignments) == dumps(one_run.alignments)  # frames 1-4 and 8-20 kept, 5-7 identical
+    with pytest.raises(AlignmentsError, match="holds frames 1-4,8-20 outside --frames, which --force would lose"):
+        extract_alignments(d18, models=models, settings=ExtractSettings(size=128), color=color, frames=[5, 6, 7],
+                           previous=one_run.alignments, recompute=True, previous_name="a.json")
+    other = extract_alignments(d18, models=models, settings=ExtractSettings(size=128), color=color,
+                               frames=range(1, 21), previous=one_run.alignments, recompute=True)
+    assert other.alignments.header.size == 128 and other.computed == tuple(range(1, 21))
+
+
+def test_progress_is_saved_while_frames_are_computed(d18, models, color, one_run):
+    saves = []
+    done = extract_alignments(d18, models=models, settings=ExtractSettings(), color=color, frames=range(1, 7),
+                              save=saves.append, save_seconds=0)
+    assert [s.frames for s in saves] == [list(range(1, n + 1)) for n in range(1, 7)]
+    assert dumps(saves[-1]) == dumps(done.alignments)
+    resumed = extract_alignments(d18, models=models, settings=ExtractSettings(), color=color, frames=range(1, 21),
+                                 previous=saves[2])  # as after a kill following the third save
+    assert resumed.computed == tuple(range(4, 21)) and dumps(resumed.alignments) == dumps(one_run.alignments)
+    quiet = []
+    extract_alignments(d18, models=models, settings=ExtractSettings(), color=color, frames=range(1, 4),
+                       save=quiet.append, save_seconds=3600)
+    assert quiet == []
+
+
 def test_reference_keeps_obama(examples, models, color):
     source = open_source(examples / "two_people.jpg")
     both = extract_alignments(source, models=models, settings=ExtractSettings(), color=color)

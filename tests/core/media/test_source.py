@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from facegraft.core.color import SCENE_LINEAR, SRGB_ENCODED, ColorManager
-from facegraft.core.errors import ColorConfigError, MediaError, SequencePatternError
+from facegraft.core.errors import ColorConfigError, FrameMismatchError, MediaError, SequencePatternError
 from facegraft.core.media.image_io import Attribute, new_image, write_image
 from facegraft.core.media.pipeline import BackgroundWriter, prefetch_iter, prefetch_map
 from facegraft.core.media.source import open_source
@@ -144,3 +144,15 @@ def test_background_writer_runs_every_job_and_reraises():
     writer.submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         writer.close()
+
+
+def test_a_frame_of_another_size_or_channel_set_is_named(tmp_path):
+    for frame, (h, w, names) in {1: (8, 6, "RGBA"), 2: (8, 6, "RGBA"), 3: (8, 7, "RGBA"), 4: (8, 6, "RGB")}.items():
+        write_image(tmp_path / f"p.{frame}.exr", new_image(np.zeros((h, w, len(names)), np.float32), tuple(names)))
+    source = open_source(tmp_path / "p.#.exr")
+    assert [f.number for f in source.iter_frames([1, 2])] == [1, 2]
+    with pytest.raises(FrameMismatchError, match=r"p.3.exr \(frame 3\): is 7x8, the sequence is 6x8"):
+        list(source.iter_frames())
+    with pytest.raises(FrameMismatchError, match=r"p.4.exr \(frame 4\): has channels R, G, B, the sequence has"):
+        source.read(4)
+    assert source.read(4, channels=("R", "G", "B")).pixels.shape == (8, 6, 3)

@@ -57,15 +57,25 @@ def test_resume_reproduces_the_next_step(faceset_a, faceset_b, tmp_path, channel
     assert [json.loads(r)["iteration"] for r in history] == [1, 2, 3, 4]
 
 
-def test_corrupt_checkpoint_refused_previous_kept(faceset_a, faceset_b, tmp_path) -> None:
+def test_damaged_checkpoint_falls_back_to_previous(faceset_a, faceset_b, tmp_path, caplog) -> None:
+    _train(faceset_a, faceset_b, tmp_path / "straight", iterations=3)
     _train(faceset_a, faceset_b, tmp_path, iterations=1)
     _train(faceset_a, faceset_b, tmp_path, iterations=2, resume=True)
     weights = tmp_path / WEIGHTS_NAME
-    weights.write_bytes(weights.read_bytes()[:1000])
-    with pytest.raises(ModelMismatchError, match="previous"):
-        _train(faceset_a, faceset_b, tmp_path, iterations=3, resume=True)
+    weights.write_bytes(weights.read_bytes()[:1000])  # as a save killed mid-way, or a damaged disk
+    with pytest.raises(ModelMismatchError, match="checksum differs"):
+        load_model(tmp_path)
     assert read_state(tmp_path / PREVIOUS_DIR)["iteration"] == 1
-    assert load_model(tmp_path / PREVIOUS_DIR).training_state["iteration"] == 1
+    with caplog.at_level("WARNING"):
+        assert _train(faceset_a, faceset_b, tmp_path, iterations=3, resume=True).iteration == 3
+    assert "resuming from the one before it, iteration 1" in caplog.text
+    assert load_model(tmp_path).training_state["iteration"] == 3
+    restored, straight = _weights(tmp_path), _weights(tmp_path / "straight")
+    assert all(torch.equal(restored[k], straight[k]) for k in straight)
+    (tmp_path / PREVIOUS_DIR / WEIGHTS_NAME).write_bytes(b"x")
+    (tmp_path / "training" / "state.json").write_text("{")
+    with pytest.raises(ModelMismatchError, match="holds no complete checkpoint either"):
+        _train(faceset_a, faceset_b, tmp_path, iterations=4, resume=True)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:

@@ -95,3 +95,19 @@ def test_user_errors_exit_2(d18, tmp_path, capsys):
     assert main(["extract", d18, "-o", str(tmp_path / "x.json"), "--landmarks", "fan2d", "--model-dir",
                  str(tmp_path)]) == 2
     assert "2DFAN4" in capsys.readouterr().err
+
+
+def test_force_on_some_frames_keeps_the_others_and_a_second_writer_is_refused(d18, tmp_path, capsys):
+    from facegraft.core.media.atomic import exclusive_writer
+
+    out = tmp_path / "a.json"
+    assert main(["-q", "extract", d18, "-o", str(out), "--frames", "1-6", "--size", "96"]) == 0
+    before = out.read_bytes()
+    assert main(["-q", "extract", d18, "-o", str(out), "--frames", "2-3", "--size", "96", "--force"]) == 0
+    assert out.read_bytes() == before  # frames 1 and 4-6 kept; 2-3 recomputed, identically
+    capsys.readouterr()
+    with exclusive_writer(out):  # another extract is writing this file
+        assert main(["-q", "extract", d18, "-o", str(out), "--frames", "1-8", "--size", "96"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a.json: another facegraft run (pid" in err[0]
+    assert out.read_bytes() == before

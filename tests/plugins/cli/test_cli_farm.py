@@ -81,11 +81,11 @@ def test_dry_runs_write_job_files_for_each_engine(capsys, tmp_path, plate):
 
 @pytest.mark.parametrize("argv, fragments", [
     (("--engine", "slurm"), ("unknown engine 'slurm'", "deadline, opencue, dask")),
-    (("--chunk", "0"), ("chunk size 0 is below 1",)),
+    (("--chunk", "0"), ("argument --chunk: 0 is outside [1,",)),
     (("--frames", "1010-1001"), ("'1010-1001' is empty",)),
     (("--frames", "995-1003"), ("frames 995-1000 are outside the plate",)),
     (("--engine", "dask", "--start-frame", "1"), ("--start-frame",)),
-    (("--threads", "0"), ("--threads 0 is below 1",)),
+    (("--threads", "0"), ("argument --threads: 0 is outside [1,",)),
 ])
 def test_bad_submissions_are_one_line_errors(capsys, tmp_path, plate, argv, fragments):
     code, _, err = run_cli(capsys, "farm", "submit", "--dry-run", "media", "convert", plate,

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+from facegraft.core.media.atomic import host_tag
 from facegraft.core.media.image_io import read_image
 from facegraft.plugins.farm.job import FarmError, write_job
 from facegraft.plugins.farm.task import (EXIT_MISSING_OUTPUTS, THREAD_VARIABLES, read_summary, run_chunk,
@@ -85,13 +86,17 @@ def test_temporaries_of_a_killed_run_are_removed(tmp_path, convert_job):
     job = convert_job(tmp_path / "out", chunk=5)
     write_job(job, tmp_path / "job")
     (tmp_path / "out").mkdir()
-    dead = tmp_path / "out/.conv.1002.tmp-999999999.exr"   # no such process
-    alive = tmp_path / f"out/.conv.1003.tmp-{os.getpid()}.exr"  # a writer still running
+    dead = tmp_path / f"out/.conv.1002.tmp-{host_tag()}-999999999.exr"   # no such process
+    untagged = tmp_path / "out/.conv.1004.tmp-999999998.exr"   # named before temporaries carried the host
+    alive = tmp_path / f"out/.conv.1003.tmp-{host_tag()}-{os.getpid()}.exr"  # a writer still running
+    other_host = tmp_path / "out/.conv.1005.tmp-otherhost-999999999.exr"  # shared storage: not ours to judge
+    untagged.write_bytes(b"half")
+    other_host.write_bytes(b"half")
     dead.write_bytes(b"half")
     alive.write_bytes(b"half")
     run_chunk(tmp_path / "job", "convert", start=1001, end=1005)
-    assert not dead.exists() and alive.exists()
-    assert "removed 1 temporary files" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
+    assert not dead.exists() and not untagged.exists() and alive.exists() and other_host.exists()
+    assert "removed 2 temporary files" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
 
 
 def test_complete_chunk_runs_nothing(tmp_path, convert_job):
@@ -102,20 +107,3 @@ def test_complete_chunk_runs_nothing(tmp_path, convert_job):
     assert again.exit_code == 0 and again.frames_skipped == again.frames_done == list(range(1001, 1006))
     assert "nothing to run" in (tmp_path / "job/logs/convert/1001-1005.log").read_text()
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("conv.*.exr")} == before
-
-
-def test_a_zombie_writer_is_not_alive():
-    import subprocess
-
-    from facegraft.plugins.farm.task import _process_alive
-
-    child = subprocess.Popen(["sleep", "30"])
-    assert _process_alive(child.pid)
-    child.kill()
-    import time
-
-    deadline = time.monotonic() + 5
-    while _process_alive(child.pid) and time.monotonic() < deadline:  # unreaped: a zombie
-        time.sleep(0.01)
-    assert not _process_alive(child.pid)
-    child.wait()

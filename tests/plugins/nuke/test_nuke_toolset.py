@@ -114,3 +114,36 @@ def test_adapter_type_checks_against_types_nuke(toolset: Path) -> None:
                            "-p", "facegraft.plugins.nuke"], cwd=toolset / "python", capture_output=True, text=True,
                           env={**os.environ, "MYPYPATH": str(toolset / "python")})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_child_that_fills_stderr_cannot_block_the_progress_reader() -> None:
+    """More than a pipe's worth (64 KiB) on stderr before and between progress lines on stdout: a
+    reader of stdout alone with stderr on its own unread pipe would wait forever."""
+    import threading
+
+    script = ("import sys\n"
+              "sys.stderr.write('warning: noise\\n' * 20000); sys.stderr.flush()\n"
+              "for i in range(1, 4):\n"
+              "    print(f'facegraft-progress {i} 3 {1000 + i}', flush=True)\n"
+              "    sys.stderr.write('more noise\\n' * 10000); sys.stderr.flush()\n"
+              "sys.stderr.write('facegraft: error: plate.1003.exr: broken; re-render it\\n')\n"
+              "sys.exit(2)\n")
+    steps, result = [], {}
+
+    def run() -> None:
+        result["value"] = commands.run_streaming([sys.executable, "-c", script], on_progress=lambda *s: steps.append(s))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the reader blocked on a full pipe"
+    code, output = result["value"]
+    assert code == 2 and steps == [(1, 3, 1001), (2, 3, 1002), (3, 3, 1003)]
+    assert commands.error_line(output) == "plate.1003.exr: broken; re-render it"
+
+
+def test_cancel_terminates_the_child() -> None:
+    code, _ = commands.run_streaming(
+        [sys.executable, "-c", "import time\nprint('facegraft-progress 1 9 1', flush=True)\ntime.sleep(60)"],
+        on_progress=lambda *s: None, cancelled=lambda: True)
+    assert code != 0
