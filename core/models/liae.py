@@ -1,12 +1,13 @@
 """The "LIAE" layout: a shared encoder, two intermediate codes (AB and B), one decoder.
 
 A face's code is cat(inter_ab(e), inter_ab(e)) for A, cat(inter_b(e), inter_ab(e)) for B; the
-swap decodes a B face with A's recipe, cat(inter_ab(e), inter_ab(e)).
+swap decodes a B face with A's recipe, cat(inter_ab(e), inter_ab(e)). "liae-ud" adds DeepFaceLab's
+"-ud" options as "df-ud" does (`facegraft.core.models.df`).
 """
 import torch
 
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.models.layers import Bottleneck, Decoder, Encoder
+from facegraft.core.models.layers import Bottleneck, Decoder, Encoder, check_ud_resolution
 from facegraft.core.models.network import SwapNetwork, faces_and_masks
 from facegraft.core.models.registry import register_architecture
 
@@ -14,16 +15,20 @@ from facegraft.core.models.registry import register_architecture
 class LIAE(SwapNetwork):
     """encoder → inter_ab, inter_b → one decoder. See `SwapNetwork` for tensor contracts."""
 
-    def __init__(self, config: ModelConfig) -> None:
+    PER_PAIR_PARTS = ("inter_ab", "inter_b")
+
+    def __init__(self, config: ModelConfig, *, ud: bool = False) -> None:
         super().__init__()
         self.config = config
+        check_ud_resolution(config, ud)
         lowest = config.resolution // 16
         self.encoder = Encoder(config.encoder_width)
         features = self.encoder.out_channels * lowest * lowest
         channels = config.decoder_width * 4
-        self.inter_ab = Bottleneck(features, config.bottleneck_dims, lowest, channels)
-        self.inter_b = Bottleneck(features, config.bottleneck_dims, lowest, channels)
-        self.decoder = Decoder(channels * 2, config.decoder_width, config.decoder_depth)
+        dense = lowest // 2 if ud else lowest
+        self.inter_ab = Bottleneck(features, config.bottleneck_dims, dense, channels, normalize=ud)
+        self.inter_b = Bottleneck(features, config.bottleneck_dims, dense, channels, normalize=ud)
+        self.decoder = Decoder(channels * 2, config.decoder_width, config.decoder_depth, subpixel=ud)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -45,3 +50,9 @@ class LIAE(SwapNetwork):
 def build_liae(config: ModelConfig) -> LIAE:
     """The LIAE layout for `config`."""
     return LIAE(config)
+
+
+@register_architecture("liae-ud")
+def build_liae_ud(config: ModelConfig) -> LIAE:
+    """The LIAE layout with DeepFaceLab's "-ud" options."""
+    return LIAE(config, ud=True)

@@ -44,6 +44,7 @@ class SwapSettings:
     frames: tuple[int, ...] | None = None
     source_frames: tuple[int, ...] | None = None
     reference: str | None = None
+    base: str | None = None
     evaluate: bool = True
     review_fps: float | None = None  # None: the target's frame rate (24 for sequences)
 

@@ -23,10 +23,17 @@ class AugmentSettings:
     color_transfer: float = 0.5
 
 
+STRUCTURAL = ("multiscale", "two_kernel")
+
+
 @dataclass(frozen=True)
 class LossSettings:
-    """Weights of the loss terms. `pixel` is "l1" or "mse"; `multiscale_from` is the resolution at
-    and above which DSSIM is averaged over scales; eye/mouth weights multiply the pixel loss there."""
+    """Weights of the loss terms. `pixel` is "l1" or "mse". `structural` picks DSSIM at and above
+    `multiscale_from` px: "multiscale" averages an 11-tap window over 3 scales, "two_kernel" averages
+    DeepFaceLab's two window sizes (res/11.6 and res/23.2) at full scale; below it, one 11-tap window.
+    Eye/mouth weights multiply the pixel loss there (on top of the face: normalised by the mask's
+    area) and, when `regions_structural`, the SSIM map too. `laplacian_weight` adds an L1 on the
+    `laplacian_levels` finest Laplacian-pyramid bands (high-frequency detail)."""
 
     dssim_weight: float = 1.0
     pixel: str = "l1"
@@ -36,10 +43,16 @@ class LossSettings:
     eyes_weight: float = 2.0
     mouth_weight: float = 2.0
     multiscale_from: int = 128
+    structural: str = "multiscale"
+    regions_structural: bool = False
+    laplacian_weight: float = 0.0
+    laplacian_levels: int = 3
 
     def __post_init__(self) -> None:
         if self.pixel not in ("l1", "mse"):
             raise ValueError(f"pixel loss must be 'l1' or 'mse', got {self.pixel!r}")
+        if self.structural not in STRUCTURAL:
+            raise ValueError(f"structural loss must be one of {STRUCTURAL}, got {self.structural!r}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,40 @@ class OptimSettings:
     weight_decay: float = 0.0
     warmup_iterations: int = 100
     clip_grad_norm: float = 1.0
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Which faces a batch draws. `balanced`: each identity's faces are drawn evenly over head pose
+    (yaw, pitch) and expression (mouth opening, eye opening) instead of uniformly: a factor is
+    picked, then one of its bins, then a face in that bin, so a rare open mouth or shut eye is seen
+    as often as the common ones. Bins split each measure's 2..98 % range of the set evenly."""
+
+    balanced: bool = False
+    yaw_bins: int = 5
+    pitch_bins: int = 3
+    mouth_bins: int = 5
+    eyes_bins: int = 3
+
+    def __post_init__(self) -> None:
+        if min(self.yaw_bins, self.pitch_bins, self.mouth_bins, self.eyes_bins) < 1:
+            raise ValueError("every factor needs at least one bin")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Training phases. The last `sharpen_fraction` of the budget (iterations, or minutes when only
+    minutes are set) is a sharpening phase: no elastic warp on the input, and the learning rate
+    decays along a cosine from its peak to `final_lr_fraction` of it. 0 disables the phase."""
+
+    sharpen_fraction: float = 0.0
+    final_lr_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.sharpen_fraction < 1.0:
+            raise ValueError(f"sharpen_fraction must be in [0, 1), got {self.sharpen_fraction}")
+        if not 0.0 <= self.final_lr_fraction <= 1.0:
+            raise ValueError(f"final_lr_fraction must be in [0, 1], got {self.final_lr_fraction}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +126,8 @@ class TrainSettings:
     optim: OptimSettings = field(default_factory=OptimSettings)
     loss: LossSettings = field(default_factory=LossSettings)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.minutes is None:

@@ -33,19 +33,93 @@ _SHARED = ("plate", "source", "target", "pair_check.txt", "pair_check.json")
 _SHARED_STAGES = ("plate", "extract_source", "extract_target", "pair_check")
 
 
-def config_settings(name: str, *, minutes: float, target_frames: int):
-    """SwapSettings of configuration `name`, trained for `minutes` on the first `target_frames` of B."""
+# The recipe before issue 12 (presets as they were), kept as named configurations to measure against.
+def _recipe_v0(preset: str):
     from facegraft.core.models.config import ModelConfig
     from facegraft.core.project.settings import swap_preset
+    from facegraft.core.train.settings import LossSettings, SamplingSettings, ScheduleSettings
 
-    if name == "original":  # faceswap's model and its own learning rate and batch, in our loop
-        base = swap_preset("quick")
-        train = dataclasses.replace(base.train, batch_size=16,
-                                    optim=dataclasses.replace(base.train.optim, learning_rate=5e-5))
-        settings = dataclasses.replace(base, model=ModelConfig("original", resolution=64, learn_mask=False),
-                                       train=train)
-    else:
-        settings = swap_preset(name)
+    settings = swap_preset(preset)
+    widths = {"quick": (64, 32, 256, 32, 1), "standard": (128, 48, 384, 48, 1)}[preset]
+    model = ModelConfig("df", resolution=widths[0], encoder_width=widths[1], bottleneck_dims=widths[2],
+                        decoder_width=widths[3], decoder_depth=widths[4], face_type=settings.model.face_type)
+    batch = {"quick": 8, "standard": 12}[preset]
+    train = dataclasses.replace(settings.train, batch_size=batch, loss=LossSettings(), sampling=SamplingSettings(),
+                                schedule=ScheduleSettings())
+    return dataclasses.replace(settings, model=model, train=train)
+
+
+def _original():
+    """faceswap's model and its own learning rate and batch, in our loop, with quick's augmentation."""
+    from facegraft.core.models.config import ModelConfig
+
+    base = _recipe_v0("quick")
+    train = dataclasses.replace(base.train, batch_size=16,
+                                optim=dataclasses.replace(base.train.optim, learning_rate=5e-5))
+    return dataclasses.replace(base, model=ModelConfig("original", resolution=64, learn_mask=False), train=train)
+
+
+def _preset(name: str):
+    from facegraft.core.project.settings import swap_preset
+
+    return swap_preset(name)
+
+
+BASES = {"quick": lambda: _preset("quick"), "standard": lambda: _preset("standard"),
+         "quick-v0": lambda: _recipe_v0("quick"), "standard-v0": lambda: _recipe_v0("standard"),
+         "original": _original}
+
+
+def _train(**changes):
+    return lambda s: dataclasses.replace(s, train=dataclasses.replace(s.train, **changes))
+
+
+def _loss(**changes):
+    return lambda s: dataclasses.replace(s, train=dataclasses.replace(
+        s.train, loss=dataclasses.replace(s.train.loss, **changes)))
+
+
+def _model(**changes):
+    return lambda s: dataclasses.replace(s, model=dataclasses.replace(s.model, **changes))
+
+
+def _modifiers():
+    from facegraft.core.train.settings import LossSettings, SamplingSettings, ScheduleSettings
+
+    return {
+        "bal": _train(sampling=SamplingSettings(balanced=True)),  # balanced over pose and expression
+        "sharp": _train(schedule=ScheduleSettings(sharpen_fraction=0.2)),  # warp off + LR decay, last 20 %
+        "prio": _loss(eyes_weight=15.0, mouth_weight=15.0, regions_structural=True),  # DFL-like eye/mouth priority
+        "lap": _loss(laplacian_weight=1.0),  # Laplacian-pyramid L1
+        "2k": _loss(structural="two_kernel"),  # DSSIM at res/11.6 and res/23.2 (128 px and up)
+        "ud": lambda s: _model(architecture=s.model.architecture.split("-")[0] + "-ud")(s),
+        "liae": lambda s: _model(architecture="liae" + ("-ud" if s.model.architecture.endswith("-ud") else ""))(s),
+        "df": lambda s: _model(architecture="df" + ("-ud" if s.model.architecture.endswith("-ud") else ""))(s),
+        "v0loss": _train(loss=LossSettings()),  # the loss before issue 12
+    }
+
+
+def config_settings(name: str, *, minutes: float, target_frames: int, base: str | None = None):
+    """SwapSettings of configuration `name`, trained for `minutes` on the first `target_frames` of B.
+
+    A name is a base recipe — `quick`, `standard` (the presets), `quick-v0`, `standard-v0` (the
+    presets before issue 12), `original` (faceswap's model) — followed by "+modifier"s applied in
+    order (see `_modifiers`), e.g. `quick-v0+bal+sharp`. `+base` starts from the pretrained `base`.
+    """
+    head, *mods = name.split("+")
+    if head not in BASES:
+        raise SystemExit(f"bench_quality: unknown configuration {head!r}; known: {', '.join(BASES)}")
+    settings = BASES[head]()
+    known = _modifiers()
+    for mod in mods:
+        if mod == "base":
+            if base is None:
+                raise SystemExit("bench_quality: +base needs --base BASE")
+            settings = dataclasses.replace(settings, base=base)
+        elif mod in known:
+            settings = known[mod](settings)
+        else:
+            raise SystemExit(f"bench_quality: unknown modifier {mod!r}; known: {', '.join(known)}, base")
     train = dataclasses.replace(settings.train, minutes=minutes, iterations=None)
     return dataclasses.replace(settings, train=train, frames=tuple(range(1, target_frames + 1)))
 
@@ -65,14 +139,15 @@ def reuse_extraction(done: Path, fresh: Path) -> None:
     shutil.copy2(done / "project.json", fresh / "project.json")
 
 
-def run_one(pair: str, config: str, *, work: Path, minutes: float, target_frames: int, log) -> dict:
+def run_one(pair: str, config: str, *, work: Path, minutes: float, target_frames: int, log,
+            base: str | None = None) -> dict:
     from facegraft.core.color import ColorManager
     from facegraft.core.detect.registry import default_registry
     from facegraft.core.extract.pipeline import ExtractModels
     from facegraft.core.project.run import run_swap
 
     a, b = pair.split(":")
-    settings = config_settings(config, minutes=minutes, target_frames=target_frames)
+    settings = config_settings(config, minutes=minutes, target_frames=target_frames, base=base)
     project = work / pair.replace(":", "-") / config
     same_size = [p for p in project.parent.glob("*/stages/pair_check.json")
                  if p.parent.parent != project and _size(p.parent.parent) == settings.size]
@@ -141,6 +216,7 @@ def main() -> int:
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"configurations (default {','.join(CONFIGS)})")
     parser.add_argument("--work", type=Path, help="projects folder (default: a temporary one, removed)")
     parser.add_argument("--json", type=Path, help="write the rows here")
+    parser.add_argument("--base", help="pretrained base model for configurations with +base (facegraft pretrain)")
     args = parser.parse_args()
     if not (FACES / "SOURCES.md").is_file():
         print(f"bench_quality: real face media not found at {FACES}; set FACEGRAFT_FACES_DIR", file=sys.stderr)
@@ -160,7 +236,8 @@ def main() -> int:
         for pair in args.pairs.split(","):
             for config in args.configs.split(","):
                 print(f"bench_quality: {pair} {config} ({minutes:g} min) ...", file=sys.stderr, flush=True)
-                rows.append(run_one(pair, config, work=work, minutes=minutes, target_frames=target_frames, log=log))
+                rows.append(run_one(pair, config, work=work, minutes=minutes, target_frames=target_frames, log=log,
+                                    base=args.base))
     finally:
         if rows:
             print(f"\nswap quality at equal budget ({minutes:g} min of training each, {target_frames} plate frames; "
