@@ -148,17 +148,27 @@ class Preset:
     settings: TrainSettings
 
 
+# The recipe every preset trains with (issue 12, chosen by tests/benchmarks/bench_quality.py): faces
+# drawn evenly over pose and expression, the last fifth of the budget without warp and with a
+# decaying learning rate, eyes and mouth weighted 15x in the pixel and SSIM terms (DeepFaceLab's
+# strength), and a Laplacian-pyramid L1 for detail.
+RECIPE_SAMPLING = SamplingSettings(balanced=True)
+RECIPE_SCHEDULE = ScheduleSettings(sharpen_fraction=0.2, final_lr_fraction=0.1)
+RECIPE_LOSS = LossSettings(eyes_weight=15.0, mouth_weight=15.0, regions_structural=True, laplacian_weight=1.0)
+
+
 def quick_preset(*, architecture: str = "df", face_type: str = "full") -> Preset:
     """64 px, a compact network, batch 8: a visible likeness within minutes on a 2-core CPU (more,
-    smaller steps beat fewer large ones early in training). The learning rate stays at 5e-4: at
-    1e-3 a d18 → d19 run collapsed after ~265 steps (sigmoid outputs saturated, loss 0.39 → 2.4,
-    never recovered)."""
+    smaller steps beat fewer large ones early in training), trained with the `RECIPE_*` settings.
+    The learning rate stays at 5e-4: at 1e-3 a d18 → d19 run collapsed after ~265 steps (sigmoid
+    outputs saturated, loss 0.39 → 2.4, never recovered)."""
     model = ModelConfig(architecture, resolution=64, encoder_width=32, bottleneck_dims=256, decoder_width=32,
                         decoder_depth=1, face_type=face_type)
     settings = TrainSettings(batch_size=8, minutes=3.0, workers=1, save_every_minutes=2.0,
                              preview_every=200, log_every=20, channels_last=True,  # +3-5% on the 2-core CPU
                              optim=OptimSettings(learning_rate=5e-4, warmup_iterations=20),
-                             augment=AugmentSettings(warp=0.7, color_transfer=0.3))
+                             augment=AugmentSettings(warp=0.7, color_transfer=0.3), loss=RECIPE_LOSS,
+                             sampling=RECIPE_SAMPLING, schedule=RECIPE_SCHEDULE)
     return Preset("quick", model, settings)
 
 
