@@ -7,8 +7,11 @@ import dataclasses
 import sys
 
 from facegraft.core.faceset import load_faceset
+from facegraft.core.media.atomic import prepare_output
 from facegraft.core.project.settings import PRESETS
 from facegraft.core.train.errors import TrainingError
+from facegraft.plugins.cli.arg_types import COUNT, SEED, device_name
+from facegraft.plugins.cli.train import MINUTES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,11 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=PRESETS, default="quick",
                    help="network shape and training recipe of the swap preset the base is for (default quick)")
     stop = p.add_mutually_exclusive_group()
-    stop.add_argument("--iterations", type=int, help="stop at this total iteration count")
-    stop.add_argument("--minutes", type=float, help="stop after this many minutes of this run (default 30)")
+    stop.add_argument("--iterations", type=COUNT, help="stop at this total iteration count")
+    stop.add_argument("--minutes", type=MINUTES, help="stop after this many minutes of this run (default 30)")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in BASE")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     p.set_defaults(func=run)
 
 
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from facegraft.core.train.pretrain import pretrain
     from facegraft.core.train.settings import ScheduleSettings
 
+    prepare_output(args.output, inputs=list(args.facesets), folder=True)
     facesets = [load_faceset(path) for path in args.facesets]
     chosen = swap_preset(args.preset, device=args.device, face_type=facesets[0].face_type)
     if facesets[0].size != chosen.model.resolution:

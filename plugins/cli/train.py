@@ -110,7 +110,7 @@ def run(args: argparse.Namespace, ctx: object = None) -> int:
     from facegraft.core.train.distributed import DistContext  # torch is imported only when training
     from facegraft.core.train.loop import train
 
-    prepare_output(args.output, inputs=[args.a, args.b], folder=True)
+    prepare_output(args.output, inputs=[args.a, args.b] + ([args.from_base] if args.from_base else []), folder=True)
     faceset_a, faceset_b = load_faceset(args.a), load_faceset(args.b)
     model, settings = build_settings(args, face_type=faceset_a.face_type, size=faceset_a.size)
     dist = DistContext.from_environment()
