@@ -21,8 +21,7 @@ class ModelConfig:
     """A network's shape and the crops it expects.
 
     Attributes:
-        architecture: registered layout name ("df", "liae", their "-ud" variants, "original": the
-            peer baseline).
+        architecture: registered layout name ("df", "liae", "original": the peer baseline).
         architecture_version: revision of that layout's tensor names and shapes (1).
         resolution: crop size S in pixels, 64..512, a multiple of 16.
         encoder_width: channels of the first encoder stage (doubles per stage, 4 stages).

@@ -1,12 +1,7 @@
 """Building blocks shared by the layouts. Tensors are (B, C, H, W) float; any memory format."""
-from typing import TYPE_CHECKING
-
 import torch
 from torch import nn
 from torch.nn import functional as F
-
-if TYPE_CHECKING:
-    from facegraft.core.models.config import ModelConfig
 
 NEGATIVE_SLOPE = 0.1
 
@@ -59,25 +54,17 @@ class Encoder(nn.Module):
         return torch.flatten(self.stages(x), 1)
 
 
-def pixel_norm(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """x / sqrt(mean(x^2) over dim 1 + eps): (B, F) or (B, C, H, W), each sample's features to unit RMS."""
-    return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + eps)
-
-
 class Bottleneck(nn.Module):
-    """Dense code and back to a `lowest` x `lowest` map, then one `Up`: (B, Fin) → (B, Cout, 2 lowest,
-    2 lowest). With `normalize`, the input features are pixel-normalised first (DeepFaceLab's "-u")."""
+    """Dense code and back, then one `Up`: (B, Fin) → (B, Cout, S/8, S/8)."""
 
-    def __init__(self, in_features: int, dims: int, lowest: int, channels: int, *, normalize: bool = False) -> None:
+    def __init__(self, in_features: int, dims: int, lowest: int, channels: int) -> None:
         super().__init__()
-        self.lowest, self.channels, self.normalize = lowest, channels, normalize
+        self.lowest, self.channels = lowest, channels
         self.dense1 = nn.Linear(in_features, dims)
         self.dense2 = nn.Linear(dims, lowest * lowest * channels)
         self.up = Up(channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.normalize:
-            x = pixel_norm(x)
         y = self.dense2(self.dense1(x)).view(-1, self.channels, self.lowest, self.lowest)
         return self.up(y)
 
@@ -85,13 +72,10 @@ class Bottleneck(nn.Module):
 class Decoder(nn.Module):
     """Three `Up` stages (widths 4w, 2w, w), `depth` residual blocks after each, and a 3x3 output conv.
 
-    (B, Cin, h, h) → (B, 4, 8h, 8h) logits: RGB in channels 0..2, mask in channel 3. With
-    `subpixel`, the output conv gives 16 channels that a pixel shuffle turns into the 4 at twice
-    the size (DeepFaceLab's "-d": the decoder runs at half the output size):
-    (B, Cin, h, h) → (B, 4, 16h, 16h).
+    (B, Cin, S/8, S/8) → (B, 4, S, S) logits: RGB in channels 0..2, mask in channel 3.
     """
 
-    def __init__(self, cin: int, width: int, depth: int, *, subpixel: bool = False) -> None:
+    def __init__(self, cin: int, width: int, depth: int) -> None:
         super().__init__()
         blocks: list[nn.Module] = []
         for cout in (width * 4, width * 2, width):
@@ -99,15 +83,7 @@ class Decoder(nn.Module):
             blocks.extend(Residual(cout) for _ in range(depth))
             cin = cout
         self.blocks = nn.Sequential(*blocks)
-        self.subpixel = subpixel
-        self.out = nn.Conv2d(cin, 16 if subpixel else 4, 3, padding=1)
+        self.out = nn.Conv2d(cin, 4, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.out(self.blocks(x))
-        return F.pixel_shuffle(y, 2) if self.subpixel else y
-
-
-def check_ud_resolution(config: "ModelConfig", ud: bool) -> None:
-    """The "-ud" layouts halve the dense map once more: resolution must be a multiple of 32 (ValueError)."""
-    if ud and config.resolution % 32:
-        raise ValueError(f"{config.architecture} needs a resolution that is a multiple of 32, got {config.resolution}")
+        return self.out(self.blocks(x))

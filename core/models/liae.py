@@ -1,13 +1,12 @@
 """The "LIAE" layout: a shared encoder, two intermediate codes (AB and B), one decoder.
 
 A face's code is cat(inter_ab(e), inter_ab(e)) for A, cat(inter_b(e), inter_ab(e)) for B; the
-swap decodes a B face with A's recipe, cat(inter_ab(e), inter_ab(e)). "liae-ud" adds DeepFaceLab's
-"-ud" options as "df-ud" does (`facegraft.core.models.df`).
+swap decodes a B face with A's recipe, cat(inter_ab(e), inter_ab(e)).
 """
 import torch
 
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.models.layers import Bottleneck, Decoder, Encoder, check_ud_resolution
+from facegraft.core.models.layers import Bottleneck, Decoder, Encoder
 from facegraft.core.models.network import SwapNetwork, faces_and_masks
 from facegraft.core.models.registry import register_architecture
 
@@ -17,18 +16,16 @@ class LIAE(SwapNetwork):
 
     PER_PAIR_PARTS = ("inter_ab", "inter_b")
 
-    def __init__(self, config: ModelConfig, *, ud: bool = False) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        check_ud_resolution(config, ud)
         lowest = config.resolution // 16
         self.encoder = Encoder(config.encoder_width)
         features = self.encoder.out_channels * lowest * lowest
         channels = config.decoder_width * 4
-        dense = lowest // 2 if ud else lowest
-        self.inter_ab = Bottleneck(features, config.bottleneck_dims, dense, channels, normalize=ud)
-        self.inter_b = Bottleneck(features, config.bottleneck_dims, dense, channels, normalize=ud)
-        self.decoder = Decoder(channels * 2, config.decoder_width, config.decoder_depth, subpixel=ud)
+        self.inter_ab = Bottleneck(features, config.bottleneck_dims, lowest, channels)
+        self.inter_b = Bottleneck(features, config.bottleneck_dims, lowest, channels)
+        self.decoder = Decoder(channels * 2, config.decoder_width, config.decoder_depth)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -50,9 +47,3 @@ class LIAE(SwapNetwork):
 def build_liae(config: ModelConfig) -> LIAE:
     """The LIAE layout for `config`."""
     return LIAE(config)
-
-
-@register_architecture("liae-ud")
-def build_liae_ud(config: ModelConfig) -> LIAE:
-    """The LIAE layout with DeepFaceLab's "-ud" options."""
-    return LIAE(config, ud=True)

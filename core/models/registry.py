@@ -49,9 +49,7 @@ class Registry:
 
 
 ARCHITECTURES = Registry("architecture", {"df": "facegraft.core.models.df",
-                                          "df-ud": "facegraft.core.models.df",
                                           "liae": "facegraft.core.models.liae",
-                                          "liae-ud": "facegraft.core.models.liae",
                                           "original": "facegraft.core.models.original"})
 
 
@@ -65,7 +63,7 @@ def list_architectures() -> tuple[str, ...]:
     return ARCHITECTURES.names()
 
 
-SUPPORTED_VERSIONS = {"df": (1,), "df-ud": (1,), "liae": (1,), "liae-ud": (1,)}
+SUPPORTED_VERSIONS = {"df": (1,), "liae": (1,)}
 
 
 def create_model(config: "ModelConfig", *, registry: Registry = ARCHITECTURES) -> Any:

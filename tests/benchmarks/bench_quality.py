@@ -97,9 +97,7 @@ def _modifiers():
         "prio": _loss(eyes_weight=15.0, mouth_weight=15.0, regions_structural=True),  # DFL-like eye/mouth priority
         "lap": _loss(laplacian_weight=1.0),  # Laplacian-pyramid L1
         "2k": _loss(structural="two_kernel"),  # DSSIM at res/11.6 and res/23.2 (128 px and up)
-        "ud": lambda s: _model(architecture=s.model.architecture.split("-")[0] + "-ud")(s),
-        "liae": lambda s: _model(architecture="liae" + ("-ud" if s.model.architecture.endswith("-ud") else ""))(s),
-        "df": lambda s: _model(architecture="df" + ("-ud" if s.model.architecture.endswith("-ud") else ""))(s),
+        "liae": _model(architecture="liae"),  # DeepFaceLab's LIAE layout
         "v0loss": _train(loss=LossSettings()),  # the loss before issue 12
     }
 
