@@ -2,10 +2,11 @@
 
 Layout of `FaceData.planes`: (N, 6, S, S) float16, channels RGB (crop encoding, [0, 1]), mask,
 eyes, mouth ([0, 1]). `FaceData.weights` are the drawing probabilities of the training faces when
-sampling is balanced over pose and expression (`sampling`), else None (uniform). The last `holdout` faces (in face-set order: by frame) are a held-out block
-kept apart for previews and quality measurements; faces within `gap` frames before that block are
-dropped as well, so no trained frame is a near-duplicate of a held-out one (neighbouring video
-frames are almost the same image, and would make held-out scores read like training scores).
+sampling is balanced over pose and expression (`sampling`), else None (uniform). The last
+`holdout` faces (in face-set order: by frame) are a held-out block kept apart for previews and
+quality measurements; faces within `gap` frames before that block are dropped as well, so no
+trained frame is a near-duplicate of a held-out one (neighbouring video frames are almost the
+same image, and would make held-out scores read like training scores).
 On small sets each of the two takes at most a fifth of the faces, so most of a short clip still
 trains; the counts used are reported with the held-out scores.
 """
@@ -96,8 +97,11 @@ def pool_face_data(parts: list[FaceData], *, name: str) -> FaceData:
     one its own weights (balanced or uniform) apply. Raises ValueError for an empty list or mixed sizes."""
     if not parts or len({p.size for p in parts}) != 1:
         raise ValueError("pool_face_data needs face data of one crop size")
-    weights = [(p.weights if p.weights is not None else torch.full((len(p.train),), 1.0 / len(p.train),
-                                                                   dtype=torch.float64)) / len(parts) for p in parts]
+    def own(p: FaceData) -> torch.Tensor:
+        return p.weights if p.weights is not None else torch.full((len(p.train),), 1.0 / len(p.train),
+                                                                  dtype=torch.float64)
+
+    weights = [own(p) / len(parts) for p in parts]
     return FaceData(torch.cat([p.train for p in parts]), torch.cat([p.holdout for p in parts]), parts[0].size,
                     name, torch.cat(weights))
 

@@ -32,8 +32,8 @@ class LossSettings:
     `multiscale_from` px: "multiscale" averages an 11-tap window over 3 scales, "two_kernel" averages
     DeepFaceLab's two window sizes (res/11.6 and res/23.2) at full scale; below it, one 11-tap window.
     Eye/mouth weights multiply the pixel loss there (on top of the face: normalised by the mask's
-    area) and, when `regions_structural`, the SSIM map too. `laplacian_weight` adds an L1 on the
-    `laplacian_levels` finest Laplacian-pyramid bands (high-frequency detail)."""
+    area) and, when `regions_structural`, the single- or two-window SSIM map too (not "multiscale").
+    `laplacian_weight` adds an L1 on the `laplacian_levels` finest Laplacian-pyramid bands (detail)."""
 
     dssim_weight: float = 1.0
     pixel: str = "l1"
