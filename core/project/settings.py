@@ -14,12 +14,12 @@ from typing import Any
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.detect.registry import DEFAULT_DETECTOR, DEFAULT_LANDMARKS
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.train.settings import (RECIPE_LOSS, RECIPE_SAMPLING, RECIPE_SCHEDULE, AugmentSettings, OptimSettings,
-                                          TrainSettings, quick_preset)
+from facegraft.core.train.settings import (RECIPE_LOSS, RECIPE_SCHEDULE, AugmentSettings, OptimSettings, TrainSettings,
+                                          quick_preset)
 
 PRESETS = ("quick", "standard", "quality")
 # Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*).
-_RECIPE = {"loss": RECIPE_LOSS, "sampling": RECIPE_SAMPLING, "schedule": RECIPE_SCHEDULE}
+_RECIPE = {"loss": RECIPE_LOSS, "schedule": RECIPE_SCHEDULE}
 
 
 @dataclass(frozen=True)

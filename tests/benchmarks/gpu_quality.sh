@@ -8,7 +8,7 @@
 #
 # Environment: DEVICE (default cuda), MINUTES of training (default 4), FRAMES of the plate judged
 # (default 60), CONFIG (default quality), PYTHON (default .venv/bin/python).
-# A CPU dry run of the same path: DEVICE=cpu MINUTES=0.2 FRAMES=8 CONFIG=quick bash tests/benchmarks/gpu_quality.sh
+# A CPU dry run of the same path: DEVICE=cpu MINUTES=0.3 FRAMES=30 CONFIG=quick bash tests/benchmarks/gpu_quality.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-${OUT:-/tmp}/gpu_quality}"
