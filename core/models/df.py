@@ -10,6 +10,8 @@ from facegraft.core.models.registry import register_architecture
 class DF(SwapNetwork):
     """encoder → bottleneck (shared) → decoder_a | decoder_b. See `SwapNetwork` for tensor contracts."""
 
+    PER_PAIR_PARTS = ("bottleneck",)
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

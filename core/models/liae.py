@@ -14,6 +14,8 @@ from facegraft.core.models.registry import register_architecture
 class LIAE(SwapNetwork):
     """encoder → inter_ab, inter_b → one decoder. See `SwapNetwork` for tensor contracts."""
 
+    PER_PAIR_PARTS = ("inter_ab", "inter_b")
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

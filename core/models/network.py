@@ -20,6 +20,8 @@ class SwapNetwork(nn.Module):
     """Base of the layouts. `forward` reconstructs both identities in one pass (one DDP call)."""
 
     config: ModelConfig
+    # Submodules re-initialised when a pair starts from a pretrained base (`train.base`).
+    PER_PAIR_PARTS: tuple[str, ...] = ()
 
     def forward(self, a: torch.Tensor, b: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -59,7 +59,7 @@ def stage_settings(stage: str, source: str, target: str, settings: SwapSettings,
            "extract_source": {"source": source, "frames": s.source_frames, "extract": s.extract, "size": s.size},
            "extract_target": {"reference": s.reference, "extract": s.extract, "size": s.size},
            "pair_check": {},
-           "train": {"model": s.model, "train": s.train},
+           "train": {"model": s.model, "train": s.train, "base": s.base},
            "convert": {"convert": s.convert},
            "review": {"fps": s.review_fps},
            "eval": {}}[stage]

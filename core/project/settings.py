@@ -3,7 +3,8 @@
 Presets trade time for quality:
 - quick: 64 px crops, the compact `df` network, 3 minutes of training: a recognisable likeness
   on a 2-core CPU within minutes (blurry, low detail).
-- standard: 128 px, a wider network, 60 minutes: a usable draft on a CPU, minutes on a GPU.
+- standard: 128 px, a wider network, 60 minutes on a CPU (a draft: not yet usable by the eval),
+  minutes on a GPU.
 - quality: 256 px, a large network, 100k iterations: for a GPU (`device="cuda"`), hours.
 """
 import dataclasses
@@ -13,9 +14,12 @@ from typing import Any
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.detect.registry import DEFAULT_DETECTOR, DEFAULT_LANDMARKS
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.train.settings import AugmentSettings, OptimSettings, TrainSettings, quick_preset
+from facegraft.core.train.settings import (RECIPE_LOSS, RECIPE_SCHEDULE, AugmentSettings, OptimSettings, TrainSettings,
+                                          quick_preset)
 
 PRESETS = ("quick", "standard", "quality")
+# Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*).
+_RECIPE = {"loss": RECIPE_LOSS, "schedule": RECIPE_SCHEDULE}
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class SwapSettings:
     frames: tuple[int, ...] | None = None
     source_frames: tuple[int, ...] | None = None
     reference: str | None = None
+    base: str | None = None
     evaluate: bool = True
     review_fps: float | None = None  # None: the target's frame rate (24 for sequences)
 
@@ -70,13 +75,14 @@ def swap_preset(name: str, *, device: str = "cpu", face_type: str = "full") -> S
                             decoder_depth=1, face_type=face_type)
         train = TrainSettings(batch_size=12, minutes=60.0, device=device, save_every_minutes=5.0, preview_every=500,
                               optim=OptimSettings(learning_rate=5e-4, warmup_iterations=200),
-                              augment=AugmentSettings(warp=0.6, color_transfer=0.3))
+                              augment=AugmentSettings(warp=0.6, color_transfer=0.3), **_RECIPE)
         return SwapSettings("standard", model, train, ConvertSettings(batch=8), extract)
     if name == "quality":
         model = ModelConfig("df", resolution=256, encoder_width=64, bottleneck_dims=512, decoder_width=64,
                             decoder_depth=2, face_type=face_type)
         train = TrainSettings(batch_size=16, iterations=100_000, device=device, save_every_minutes=10.0,
-                              preview_every=1000, optim=OptimSettings(learning_rate=5e-4, warmup_iterations=500))
+                              preview_every=1000, optim=OptimSettings(learning_rate=5e-4, warmup_iterations=500),
+                              **_RECIPE)
         return SwapSettings("quality", model, train, ConvertSettings(batch=16), extract)
     raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
 

@@ -187,7 +187,7 @@ def stage_train(ctx: StageContext, redo: bool) -> dict[str, Any]:
             return {"iteration": int(read_state(folder)["iteration"]), "stopped": "minutes", "resumed": True}
         settings = dataclasses.replace(settings, minutes=max(left, 0.01))
     result = train(faceset_a, faceset_b, folder, model_config=model, settings=settings, resume=resume,
-                   show_progress=ctx.show_training)
+                   show_progress=ctx.show_training, base=ctx.settings.base)
     loss = result.losses.get("loss")
     return {"iteration": result.iteration, "stopped": result.stopped, "resumed": resume,
             "loss": None if loss is None or not np.isfinite(loss) else round(float(loss), 5)}

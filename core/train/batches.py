@@ -47,12 +47,19 @@ def _augment_geometry(planes: torch.Tensor, settings: AugmentSettings,
     return sample(planes[:, :3], warped_grid), clean
 
 
+def draw(data: FaceData, count: int, gen: torch.Generator) -> torch.Tensor:
+    """Indices of `count` training faces of `data`: by its weights (balanced sampling) or uniformly."""
+    if data.weights is None:
+        return torch.randint(len(data.train), (count,), generator=gen)
+    return torch.multinomial(data.weights, count, replacement=True, generator=gen)
+
+
 def make_batch(data_a: FaceData, data_b: FaceData, *, batch_size: int, settings: AugmentSettings,
                seed: int, rank: int, iteration: int) -> Batch:
     """Draw `batch_size` faces of each identity and augment them (see `AugmentSettings`)."""
     gen = torch.Generator().manual_seed(batch_seed(seed, rank, iteration))
-    idx_a = torch.randint(len(data_a.train), (batch_size,), generator=gen)
-    idx_b = torch.randint(len(data_b.train), (batch_size,), generator=gen)
+    idx_a = draw(data_a, batch_size, gen)
+    idx_b = draw(data_b, batch_size, gen)
     warped_a, clean_a = _augment_geometry(data_a.train[idx_a].float(), settings, gen)
     warped_b, clean_b = _augment_geometry(data_b.train[idx_b].float(), settings, gen)
     target_a, target_b = clean_a[:, :3], clean_b[:, :3]

@@ -4,7 +4,9 @@
     training/optimizer.safetensors      optimiser moments + RNG states (tensors only, no pickle)
     training/state.json                 {"schema": "FacegraftTraining", "version": 1, "iteration",
                                          "elapsed_seconds", "model", "param_groups", "settings",
-                                         "weights_sha256", "optimizer_sha256"}
+                                         "phase", "weights_sha256", "optimizer_sha256"}
+                                        ("phase": the schedule's state, `{"sharpen_from": N}` once the
+                                        sharpening phase began at iteration N; may be absent)
     previous/                           hard links to the last complete checkpoint before the latest
 
 A checkpoint is complete when state.json, written last, names the checksums of the weights and
@@ -19,7 +21,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +48,14 @@ _FILES = (WEIGHTS_NAME, CONFIG_NAME, f"{TRAINING_DIR}/{OPTIMIZER_NAME}", f"{TRAI
 @dataclass(frozen=True)
 class Checkpoint:
     """What a resume needs besides the weights (already loaded into the network).
-    `restored`: the latest save was incomplete and previous/ was restored in its place."""
+    `restored`: the latest save was incomplete and previous/ was restored in its place.
+    `phase`: the training schedule's state (`core.train.schedule`)."""
 
     iteration: int
     elapsed_seconds: float
     settings: dict[str, Any]
     restored: bool = False
+    phase: dict[str, Any] = field(default_factory=dict)
 
 
 def has_checkpoint(folder: str | Path) -> bool:
@@ -127,7 +131,7 @@ def _keep_previous(folder: Path) -> None:
 
 def save_checkpoint(folder: str | Path, network: SwapNetwork, config: ModelConfig,
                     optimizer: torch.optim.Optimizer, *, iteration: int, elapsed_seconds: float,
-                    settings: dict[str, Any], summary: dict[str, Any]) -> None:
+                    settings: dict[str, Any], summary: dict[str, Any], phase: dict[str, Any] | None = None) -> None:
     """Write a complete checkpoint (see module docstring), keeping the one before in previous/.
 
     Raises: OutputError if the folder cannot be written.
@@ -140,7 +144,7 @@ def save_checkpoint(folder: str | Path, network: SwapNetwork, config: ModelConfi
     save_model(network, config, folder, training_state={"iteration": iteration, **summary})
     weights_sha = read_model_document(folder)["weights_sha256"]
     state = {"schema": SCHEMA, "version": VERSION, "iteration": iteration, "elapsed_seconds": elapsed_seconds,
-             "model": config.to_json(), "param_groups": groups, "settings": settings,
+             "model": config.to_json(), "param_groups": groups, "settings": settings, "phase": phase or {},
              "weights_sha256": weights_sha, "optimizer_sha256": optimizer_sha}
     atomic_write_text(folder / TRAINING_DIR / STATE_NAME, json.dumps(state, indent=1))
 
@@ -227,4 +231,4 @@ def load_checkpoint(folder: str | Path, network: SwapNetwork, optimizer: torch.o
     if "rng.cuda" in extra and torch.cuda.is_available():
         torch.cuda.set_rng_state(extra["rng.cuda"])
     return Checkpoint(int(state["iteration"]), float(state.get("elapsed_seconds", 0.0)),
-                      dict(state.get("settings", {})), restored)
+                      dict(state.get("settings", {})), restored, dict(state.get("phase") or {}))

@@ -1,10 +1,12 @@
 """Face-set pixels for training: crops, masks and eye/mouth maps as one in-memory tensor.
 
 Layout of `FaceData.planes`: (N, 6, S, S) float16, channels RGB (crop encoding, [0, 1]), mask,
-eyes, mouth ([0, 1]). The last `holdout` faces (in face-set order: by frame) are a held-out block
-kept apart for previews and quality measurements; faces within `gap` frames before that block are
-dropped as well, so no trained frame is a near-duplicate of a held-out one (neighbouring video
-frames are almost the same image, and would make held-out scores read like training scores).
+eyes, mouth ([0, 1]). `FaceData.weights` are the drawing probabilities of the training faces when
+sampling is balanced over pose and expression (`sampling`), else None (uniform). The last
+`holdout` faces (in face-set order: by frame) are a held-out block kept apart for previews and
+quality measurements; faces within `gap` frames before that block are dropped as well, so no
+trained frame is a near-duplicate of a held-out one (neighbouring video frames are almost the
+same image, and would make held-out scores read like training scores).
 On small sets each of the two takes at most a fifth of the faces, so most of a short clip still
 trains; the counts used are reported with the held-out scores.
 """
@@ -17,6 +19,8 @@ import torch
 from facegraft.core.faceset import FaceSet
 from facegraft.core.memory import array_bytes, require_memory
 from facegraft.core.train.errors import TrainingError
+from facegraft.core.train.sampling import balanced_weights, face_factors
+from facegraft.core.train.settings import SamplingSettings
 
 MIN_TRAIN_FACES = 8
 EYES = (tuple(range(36, 42)), tuple(range(42, 48)))
@@ -31,6 +35,7 @@ class FaceData:
     holdout: torch.Tensor  # (H, 6, S, S) float16
     size: int
     name: str
+    weights: torch.Tensor | None = None  # (N,) float64 drawing probabilities of `train`; None: uniform
 
 
 def region_maps(landmarks: np.ndarray, size: int) -> np.ndarray:
@@ -66,8 +71,10 @@ def split_indices(frames: list[int], *, holdout: int, gap: int) -> tuple[list[in
     return list(range(cut - min(near, n // 5))), list(range(cut, n))
 
 
-def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str) -> FaceData:
-    """Load `faceset` into memory, split into training faces and a held-out block (see the module).
+def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str,
+                   sampling: SamplingSettings = SamplingSettings()) -> FaceData:
+    """Load `faceset` into memory, split into training faces and a held-out block (see the module),
+    with balanced drawing probabilities when `sampling.balanced`.
 
     Raises: TrainingError when fewer than MIN_TRAIN_FACES faces remain for training;
     MediaError (from the face set) for an unreadable crop.
@@ -78,7 +85,25 @@ def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str) -> Fa
                             f"and a gap of {gap} frames before them, {len(train)} remain to train on (at least "
                             f"{MIN_TRAIN_FACES} needed): extract more frames, or lower --holdout / --holdout-gap")
     tensor = torch.from_numpy(face_planes(faceset, train + held))
-    return FaceData(tensor[: len(train)], tensor[len(train):], faceset.size, name)
+    weights = None
+    if sampling.balanced:
+        landmarks = np.stack([faceset.faces[i].landmarks for i in train])
+        weights = torch.from_numpy(balanced_weights(face_factors(landmarks, size=faceset.size), sampling))
+    return FaceData(tensor[: len(train)], tensor[len(train):], faceset.size, name, weights)
+
+
+def pool_face_data(parts: list[FaceData], *, name: str) -> FaceData:
+    """Many identities as one pool (pretraining): every identity is drawn equally often, and within
+    one its own weights (balanced or uniform) apply. Raises ValueError for an empty list or mixed sizes."""
+    if not parts or len({p.size for p in parts}) != 1:
+        raise ValueError("pool_face_data needs face data of one crop size")
+    def own(p: FaceData) -> torch.Tensor:
+        return p.weights if p.weights is not None else torch.full((len(p.train),), 1.0 / len(p.train),
+                                                                  dtype=torch.float64)
+
+    weights = [own(p) / len(parts) for p in parts]
+    return FaceData(torch.cat([p.train for p in parts]), torch.cat([p.holdout for p in parts]), parts[0].size,
+                    name, torch.cat(weights))
 
 
 def face_planes(faceset: FaceSet, indices: list[int]) -> np.ndarray:

@@ -6,9 +6,10 @@ preview grid `previews/preview.png` (rows of A, A→A, B, B→B, B→A on held-o
 """
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -21,7 +22,8 @@ from facegraft.core.models.files import check_compatible
 from facegraft.core.models.network import SwapNetwork
 from facegraft.core.models.registry import create_model
 from facegraft.core.train import distributed
-from facegraft.core.train.batches import stream_batches
+from facegraft.core.train.base import start_from_base
+from facegraft.core.train.batches import Batch, stream_batches
 from facegraft.core.train.checkpoint import (TRAINING_DIR, has_checkpoint, load_checkpoint, save_checkpoint,
                                              saved_model_config)
 from facegraft.core.train.data import FaceData, check_pair, load_face_data
@@ -30,6 +32,7 @@ from facegraft.core.train.divergence import LossJumpDetector
 from facegraft.core.train.errors import TrainingDivergedError, TrainingError
 from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview
 from facegraft.core.train.history import History
+from facegraft.core.train.schedule import lr_scale, phase_augment, progress, sharpen_due
 from facegraft.core.train.settings import TrainSettings
 from facegraft.core.train.step import training_step
 
@@ -57,8 +60,10 @@ def prepare(faceset_a: FaceSet, faceset_b: FaceSet, model_config: ModelConfig,
         res, batch = model_config.resolution, settings.batch_size
         require_memory(8 * array_bytes((2 * batch, 6, res, res)), what=f"a batch of {batch} faces per identity "
                        f"at {res}px", fix="pass a smaller --batch")
-    return (load_face_data(faceset_a, holdout=settings.holdout, gap=settings.holdout_gap, name="A"),
-            load_face_data(faceset_b, holdout=settings.holdout, gap=settings.holdout_gap, name="B"))
+    return (load_face_data(faceset_a, holdout=settings.holdout, gap=settings.holdout_gap, name="A",
+                           sampling=settings.sampling),
+            load_face_data(faceset_b, holdout=settings.holdout, gap=settings.holdout_gap, name="B",
+                           sampling=settings.sampling))
 
 
 def build(model_config: ModelConfig, settings: TrainSettings, device: torch.device, *,
@@ -75,12 +80,13 @@ def build(model_config: ModelConfig, settings: TrainSettings, device: torch.devi
 
 
 def _resume(folder: Path, model_config: ModelConfig, network: SwapNetwork,
-            optimizer: torch.optim.Optimizer, resume: bool) -> tuple[int, float]:
+            optimizer: torch.optim.Optimizer, resume: bool) -> tuple[int, float, dict[str, Any]]:
+    """(iteration, elapsed seconds, schedule phase) of the checkpoint resumed, or of a fresh start."""
     if not resume:
         if has_checkpoint(folder):
             raise TrainingError(f"{folder}: already holds a trained model; add --resume to continue it "
                                 "or choose another -o")
-        return 0, 0.0
+        return 0, 0.0, {}
     saved = saved_model_config(folder)
     if saved != model_config:
         diff = ", ".join(f"{k}={v!r} (saved {getattr(saved, k)!r})" for k, v in asdict(model_config).items()
@@ -88,7 +94,7 @@ def _resume(folder: Path, model_config: ModelConfig, network: SwapNetwork,
         raise TrainingError(f"{folder}: cannot resume with different model options: {diff}; "
                             "drop those options or train into another -o")
     checkpoint = load_checkpoint(folder, network, optimizer)
-    return checkpoint.iteration, checkpoint.elapsed_seconds
+    return checkpoint.iteration, checkpoint.elapsed_seconds, checkpoint.phase
 
 
 def _oom_error(exc: BaseException, settings: TrainSettings, resolution: int) -> TrainingError:
@@ -142,7 +148,7 @@ class _Watch:
 
 def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_config: ModelConfig,
           settings: TrainSettings, resume: bool = False, dist: DistContext = DistContext(),
-          show_progress: bool = True) -> TrainResult:
+          show_progress: bool = True, base: str | Path | None = None) -> TrainResult:
     """Train `model_config` on identities A (faceset_a) and B into `folder`.
 
     The main process holds the folder's writer lock (`core.media.atomic.exclusive_writer`) while
@@ -150,36 +156,54 @@ def train(faceset_a: FaceSet, faceset_b: FaceSet, folder: str | Path, *, model_c
 
     Writes a checkpoint every `settings.save_every_minutes`, at the end, and on Ctrl-C (the
     KeyboardInterrupt is re-raised after saving). Face crops are in the face sets' encoding
-    (sRGB-encoded, [0, 1]); the model records it.
-    Raises: TrainingError (too few faces, mismatched sets, resume conflicts, out of memory),
-    TrainingDivergedError (NaN/Inf loss; the last good checkpoint is kept), ModelMismatchError
-    (corrupt checkpoint on resume; previous/ kept).
+    (sRGB-encoded, [0, 1]); the model records it. `base`: a pretrained model folder
+    (`facegraft pretrain`) to start from (`base.start_from_base`); ignored on resume.
+    Raises: TrainingError (too few faces, mismatched sets, resume conflicts, out of memory, a base
+    of another shape), TrainingDivergedError (NaN/Inf loss; the last good checkpoint is kept),
+    ModelMismatchError (corrupt checkpoint on resume or corrupt base; previous/ kept).
     """
+    data_a, data_b = prepare(faceset_a, faceset_b, model_config, settings)
+    sources: dict[str, Any] = {"faceset_a": str(faceset_a.path), "faceset_b": str(faceset_b.path)}
+    if base is not None:
+        sources["base"] = str(base)
+    return train_data(data_a, data_b, folder, model_config=model_config, settings=settings, resume=resume,
+                      dist=dist, show_progress=show_progress, base=base, sources=sources)
+
+
+def train_data(data_a: FaceData, data_b: FaceData, folder: str | Path, *, model_config: ModelConfig,
+               settings: TrainSettings, resume: bool = False, dist: DistContext = DistContext(),
+               show_progress: bool = True, base: str | Path | None = None,
+               sources: dict[str, Any] | None = None) -> TrainResult:
+    """`train` on face data already in memory (`prepare`, or a pretraining pool) under the folder's
+    writer lock; `sources` are recorded in the model's training state."""
     folder = Path(folder)
     with exclusive_writer(folder) if dist.is_main else contextlib.nullcontext():
-        return _train(faceset_a, faceset_b, folder, model_config=model_config, settings=settings, resume=resume,
-                      dist=dist, show_progress=show_progress)
+        return _train(data_a, data_b, folder, model_config=model_config, settings=settings, resume=resume,
+                      dist=dist, show_progress=show_progress, base=base, sources=sources or {})
 
 
-def _train(faceset_a: FaceSet, faceset_b: FaceSet, folder: Path, *, model_config: ModelConfig,
-           settings: TrainSettings, resume: bool, dist: DistContext, show_progress: bool) -> TrainResult:
-    data_a, data_b = prepare(faceset_a, faceset_b, model_config, settings)
+def _train(data_a: FaceData, data_b: FaceData, folder: Path, *, model_config: ModelConfig, settings: TrainSettings,
+           resume: bool, dist: DistContext, show_progress: bool, base: str | Path | None,
+           sources: dict[str, Any]) -> TrainResult:
     device = distributed.device_for(dist, settings.device)
     distributed.start(dist, device)
     channels_last = settings.channels_last if settings.channels_last is not None else device.type == "cuda"
     network, optimizer = build(model_config, settings, device, channels_last=channels_last)
-    start, elapsed_before = _resume(folder, model_config, network, optimizer, resume)
+    start, elapsed_before, phase = _resume(folder, model_config, network, optimizer, resume)
+    if base is not None and not resume:
+        start_from_base(network, base, model_config)
     model = distributed.wrap(network, dist, device)
     watch = _Watch(folder, settings, start, dist.is_main, show_progress)
-    state = {"iteration": start, "saved": start}
+    state = {"iteration": start, "saved": start, "sharpen_from": phase.get("sharpen_from")}
     t0 = time.monotonic()
 
     def save() -> None:
         if dist.is_main and state["iteration"] > state["saved"]:
-            summary = {"faceset_a": str(faceset_a.path), "faceset_b": str(faceset_b.path), **watch.last}
+            summary = {**sources, **watch.last}
+            phase_now = {} if state["sharpen_from"] is None else {"sharpen_from": state["sharpen_from"]}
             save_checkpoint(folder, network, model_config, optimizer, iteration=state["iteration"],
                             elapsed_seconds=elapsed_before + time.monotonic() - t0,
-                            settings=settings.to_json(), summary=summary)
+                            settings=settings.to_json(), summary=summary, phase=phase_now)
             state["saved"] = state["iteration"]
 
     try:
@@ -204,8 +228,9 @@ def _train(faceset_a: FaceSet, faceset_b: FaceSet, folder: Path, *, model_config
 
 def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Optimizer, data_a: FaceData,
          data_b: FaceData, settings: TrainSettings, dist: DistContext, device: torch.device, channels_last: bool,
-         state: dict[str, int], watch: _Watch, save: Callable[[], None], t0: float) -> str:
-    """Iterate until a stop condition; returns "iterations" or "minutes"."""
+         state: dict[str, Any], watch: _Watch, save: Callable[[], None], t0: float) -> str:
+    """Iterate until a stop condition; returns "iterations" or "minutes". Entering the sharpening
+    phase (`schedule`) restarts the batch stream there without warp."""
     bf16 = settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported()
     limit_s = settings.minutes * 60 if settings.minutes is not None else None
     last_save, rate_t, rate_it = t0, t0, state["iteration"]
@@ -213,13 +238,25 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
     if settings.iterations is not None and state["iteration"] >= settings.iterations:
         return "iterations"
     jump = LossJumpDetector()
-    stream = stream_batches(data_a, data_b, batch_size=settings.batch_size, settings=settings.augment,
-                            seed=settings.seed, rank=dist.rank, start=state["iteration"], workers=settings.workers)
+    sharpening = state["sharpen_from"] is not None
+    # progress when the phase began: resumed inside it, that is the recorded iteration's share of an
+    # iteration budget, or the start of this run (a minutes budget is what is left of the time)
+    phase_start = (state["sharpen_from"] / settings.iterations if settings.iterations else 0.0) if sharpening else None
+
+    def open_stream(start: int) -> Iterator[Batch]:
+        return stream_batches(data_a, data_b, batch_size=settings.batch_size,
+                              settings=phase_augment(settings.augment, sharpening=sharpening), seed=settings.seed,
+                              rank=dist.rank, start=start, workers=settings.workers)
+
+    stream = open_stream(state["iteration"])
     try:
-        for batch in stream:
+        while True:
+            batch = next(stream)
+            done = progress(settings, iteration=batch.iteration, seconds=time.monotonic() - t0)
             losses = training_step(model, optimizer, batch, optim=settings.optim, loss=settings.loss, device=device,
                                    bf16=bf16, channels_last=channels_last,
-                                   any_nonfinite=lambda f: distributed.any_rank(dist, [f], device)[0])
+                                   any_nonfinite=lambda f: distributed.any_rank(dist, [f], device)[0],
+                                   lr_scale=lr_scale(settings.schedule, done=done, phase_start=phase_start))
             state["iteration"] = iteration = batch.iteration + 1
             now = time.monotonic()
             if now - rate_t >= 2.0 or iteration - rate_it >= 50 or (eg_per_s == 0.0 and iteration - rate_it >= 3):
@@ -233,8 +270,11 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             done_time = limit_s is not None and now - t0 >= limit_s
             due = now - last_save >= settings.save_every_minutes * 60
             collapsed = jump.update(losses["loss"])
-            done_time, due, collapsed = distributed.any_rank(
-                dist, [done_time and dist.is_main, due and dist.is_main, collapsed], device)
+            start_phase = not sharpening and sharpen_due(settings.schedule,
+                                                         progress(settings, iteration=iteration, seconds=now - t0))
+            done_time, due, collapsed, start_phase = distributed.any_rank(
+                dist, [done_time and dist.is_main, due and dist.is_main, collapsed, start_phase and dist.is_main],
+                device)
             if collapsed:
                 raise TrainingDivergedError(f"loss jumped from ~{jump.baseline:.3f} to {losses['loss']:.3f} and stayed "
                                             f"there for {jump.patience} steps (iteration {iteration}): the run collapsed")
@@ -244,9 +284,13 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             if due and not jump.suspicious:
                 save()
                 last_save = time.monotonic()
+            if start_phase:
+                sharpening, state["sharpen_from"] = True, iteration
+                phase_start = progress(settings, iteration=iteration, seconds=now - t0)
+                stream.close()
+                stream = open_stream(iteration)
     finally:
         stream.close()
-    return "iterations"
 
 
 def quality(network: SwapNetwork, data_a: FaceData, data_b: FaceData) -> dict[str, float]:

@@ -23,10 +23,17 @@ class AugmentSettings:
     color_transfer: float = 0.5
 
 
+STRUCTURAL = ("multiscale", "two_kernel")
+
+
 @dataclass(frozen=True)
 class LossSettings:
-    """Weights of the loss terms. `pixel` is "l1" or "mse"; `multiscale_from` is the resolution at
-    and above which DSSIM is averaged over scales; eye/mouth weights multiply the pixel loss there."""
+    """Weights of the loss terms. `pixel` is "l1" or "mse". `structural` picks DSSIM at and above
+    `multiscale_from` px: "multiscale" averages an 11-tap window over 3 scales, "two_kernel" averages
+    DeepFaceLab's two window sizes (res/11.6 and res/23.2) at full scale; below it, one 11-tap window.
+    Eye/mouth weights multiply the pixel loss there (on top of the face: normalised by the mask's
+    area) and, when `regions_structural`, the single- or two-window SSIM map too (not "multiscale").
+    `laplacian_weight` adds an L1 on the `laplacian_levels` finest Laplacian-pyramid bands (detail)."""
 
     dssim_weight: float = 1.0
     pixel: str = "l1"
@@ -36,10 +43,16 @@ class LossSettings:
     eyes_weight: float = 2.0
     mouth_weight: float = 2.0
     multiscale_from: int = 128
+    structural: str = "multiscale"
+    regions_structural: bool = False
+    laplacian_weight: float = 0.0
+    laplacian_levels: int = 3
 
     def __post_init__(self) -> None:
         if self.pixel not in ("l1", "mse"):
             raise ValueError(f"pixel loss must be 'l1' or 'mse', got {self.pixel!r}")
+        if self.structural not in STRUCTURAL:
+            raise ValueError(f"structural loss must be one of {STRUCTURAL}, got {self.structural!r}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,40 @@ class OptimSettings:
     weight_decay: float = 0.0
     warmup_iterations: int = 100
     clip_grad_norm: float = 1.0
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Which faces a batch draws. `balanced`: each identity's faces are drawn evenly over head pose
+    (yaw, pitch) and expression (mouth opening, eye opening) instead of uniformly: a factor is
+    picked, then one of its bins, then a face in that bin, so a rare open mouth or shut eye is seen
+    as often as the common ones. Bins split each measure's 2..98 % range of the set evenly."""
+
+    balanced: bool = False
+    yaw_bins: int = 5
+    pitch_bins: int = 3
+    mouth_bins: int = 5
+    eyes_bins: int = 3
+
+    def __post_init__(self) -> None:
+        if min(self.yaw_bins, self.pitch_bins, self.mouth_bins, self.eyes_bins) < 1:
+            raise ValueError("every factor needs at least one bin")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Training phases. The last `sharpen_fraction` of the budget (iterations, or minutes when only
+    minutes are set) is a sharpening phase: no elastic warp on the input, and the learning rate
+    decays along a cosine from its peak to `final_lr_fraction` of it. 0 disables the phase."""
+
+    sharpen_fraction: float = 0.0
+    final_lr_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.sharpen_fraction < 1.0:
+            raise ValueError(f"sharpen_fraction must be in [0, 1), got {self.sharpen_fraction}")
+        if not 0.0 <= self.final_lr_fraction <= 1.0:
+            raise ValueError(f"final_lr_fraction must be in [0, 1], got {self.final_lr_fraction}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +126,8 @@ class TrainSettings:
     optim: OptimSettings = field(default_factory=OptimSettings)
     loss: LossSettings = field(default_factory=LossSettings)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.minutes is None:
@@ -99,17 +148,28 @@ class Preset:
     settings: TrainSettings
 
 
+# The recipe every preset trains with (issue 12, chosen by tests/benchmarks/bench_quality.py): the
+# last fifth of the budget without warp and with a decaying learning rate, eyes and mouth weighted
+# 15x in the pixel and SSIM terms (DeepFaceLab's strength), and a Laplacian-pyramid L1 for detail.
+# Balanced sampling (`SamplingSettings.balanced`) stays off: at the quick budget it turned the
+# swap's mouth against the plate's (mouth opening r -0.69 and -0.70 on two pairs, vs -0.06 and -0.09
+# without it).
+RECIPE_SCHEDULE = ScheduleSettings(sharpen_fraction=0.2, final_lr_fraction=0.1)
+RECIPE_LOSS = LossSettings(eyes_weight=15.0, mouth_weight=15.0, regions_structural=True, laplacian_weight=1.0)
+
+
 def quick_preset(*, architecture: str = "df", face_type: str = "full") -> Preset:
     """64 px, a compact network, batch 8: a visible likeness within minutes on a 2-core CPU (more,
-    smaller steps beat fewer large ones early in training). The learning rate stays at 5e-4: at
-    1e-3 a d18 → d19 run collapsed after ~265 steps (sigmoid outputs saturated, loss 0.39 → 2.4,
-    never recovered)."""
+    smaller steps beat fewer large ones early in training), trained with the `RECIPE_*` settings.
+    The learning rate stays at 5e-4: at 1e-3 a d18 → d19 run collapsed after ~265 steps (sigmoid
+    outputs saturated, loss 0.39 → 2.4, never recovered)."""
     model = ModelConfig(architecture, resolution=64, encoder_width=32, bottleneck_dims=256, decoder_width=32,
                         decoder_depth=1, face_type=face_type)
     settings = TrainSettings(batch_size=8, minutes=3.0, workers=1, save_every_minutes=2.0,
                              preview_every=200, log_every=20, channels_last=True,  # +3-5% on the 2-core CPU
                              optim=OptimSettings(learning_rate=5e-4, warmup_iterations=20),
-                             augment=AugmentSettings(warp=0.7, color_transfer=0.3))
+                             augment=AugmentSettings(warp=0.7, color_transfer=0.3), loss=RECIPE_LOSS,
+                             schedule=RECIPE_SCHEDULE)
     return Preset("quick", model, settings)
 
 

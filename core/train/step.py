@@ -23,13 +23,15 @@ def _to(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Ten
 
 def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: Batch, *,
                   optim: OptimSettings, loss: LossSettings, device: torch.device, bf16: bool,
-                  channels_last: bool, any_nonfinite: Callable[[bool], bool]) -> dict[str, float]:
+                  channels_last: bool, any_nonfinite: Callable[[bool], bool], lr_scale: float = 1.0
+                  ) -> dict[str, float]:
     """Train on `batch` (iteration `batch.iteration`, 0-based) and return the loss terms as floats.
 
+    The learning rate is the warm-up's times `lr_scale` (the schedule's decay, `schedule.lr_scale`).
     `any_nonfinite(flag)` ORs the flag over ranks (identity in one process).
     Raises: TrainingDivergedError before touching the weights when the loss is NaN/Inf.
     """
-    lr = warmup_lr(optim, batch.iteration)
+    lr = warmup_lr(optim, batch.iteration) * lr_scale
     for group in optimizer.param_groups:
         group["lr"] = lr
     a_in, b_in = _to(batch.a.inputs, device, channels_last), _to(batch.b.inputs, device, channels_last)
@@ -52,6 +54,6 @@ def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batc
     out = {"loss": float(total.detach()), "lr": lr}
     for side, terms in (("a", la), ("b", lb)):
         out[f"loss_{side}"] = float(terms["total"].detach())
-        for key in ("dssim", "pixel", "mask"):
+        for key in ("dssim", "pixel", "mask", "laplacian"):
             out[f"{key}_{side}"] = float(terms[key].detach())
     return out

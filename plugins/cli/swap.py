@@ -12,7 +12,7 @@ from facegraft.core.project.layout import STAGES
 from facegraft.core.project.settings import PRESETS
 from facegraft.plugins.cli.arg_types import COUNT, device_name, real
 
-_RECORDED = ("preset", "frames", "source_frames", "reference", "iterations", "minutes", "device", "no_eval")
+_RECORDED = ("preset", "frames", "source_frames", "reference", "iterations", "minutes", "device", "no_eval", "base")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", metavar="RANGE", help="target frames to swap (default all), e.g. 1-48")
     p.add_argument("--source-frames", metavar="RANGE", help="source frames to learn from (default all)")
     p.add_argument("--reference", metavar="IMAGE", help="photo of the target person to replace (several people)")
+    p.add_argument("--base", metavar="BASE", help="start training from this pretrained base model (facegraft pretrain "
+                                                   "with the same --preset); default: from scratch")
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--iterations", type=COUNT, help="train to this iteration count instead of the preset's")
     stop.add_argument("--minutes", type=real(0, 10**7, low_open=True), help="train this many minutes instead of the preset's")
@@ -69,10 +71,24 @@ def build_settings(options: dict):
 
     settings = swap_preset(options.get("preset") or "quick", device=options.get("device") or "cpu")
     train = with_stop(settings.train, iterations=options.get("iterations"), minutes=options.get("minutes"))
+    if options.get("base"):
+        settings = with_base(settings, options["base"])
     return dataclasses.replace(
         settings, train=train, reference=options.get("reference"), evaluate=not options.get("no_eval"),
         frames=tuple(parse_frame_range(options["frames"])) if options.get("frames") else None,
         source_frames=tuple(parse_frame_range(options["source_frames"])) if options.get("source_frames") else None)
+
+
+def with_base(settings, base: str):
+    """`settings` starting from the base model in folder `base`, whose network shape must be the preset's."""
+    from facegraft.core.errors import ModelMismatchError
+    from facegraft.core.train.base import base_config
+
+    config = base_config(base)
+    if dataclasses.replace(config, face_type=settings.model.face_type) != settings.model:
+        raise ModelMismatchError(f"{base}: the base model is a {config.resolution}px {config.architecture} network "
+                                 f"unlike the {settings.preset} preset's; pretrain a base with --preset {settings.preset}")
+    return dataclasses.replace(settings, base=str(base))
 
 
 def run(args: argparse.Namespace) -> int:

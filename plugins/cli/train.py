@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stop.add_argument("--iterations", type=COUNT, help="stop at this total iteration count")
     stop.add_argument("--minutes", type=MINUTES, help="stop after this many minutes of this run")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in MODEL_DIR exactly")
+    p.add_argument("--from", dest="from_base", metavar="BASE",
+                   help="start from a pretrained base model (facegraft pretrain); its model options are the defaults")
     p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
     p.add_argument("--seed", type=SEED, help="random seed (default 0)")
     p.add_argument("--preset", choices=PRESETS, help="quick: 64px, learns a likeness in minutes on a CPU")
@@ -85,7 +87,7 @@ def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tu
     """Turn arguments into (model config, training settings); on --resume the saved model options
     are the defaults, so a differing explicit option is refused by the library."""
     if args.preset:
-        chosen = preset(args.preset, architecture=args.layout or "df", face_type=face_type)
+        chosen = preset(args.preset, face_type=face_type, **({"architecture": args.layout} if args.layout else {}))
         base_model, base_settings = chosen.model, chosen.settings
     else:
         base_model = None
@@ -94,6 +96,10 @@ def build_settings(args: argparse.Namespace, *, face_type: str, size: int) -> tu
         from facegraft.core.train.checkpoint import saved_model_config
 
         base_model = saved_model_config(args.output)
+    elif args.from_base:
+        from facegraft.core.train.base import base_config
+
+        base_model = base_config(args.from_base)
     model = _model_config(args, base_model, face_type, size)
     if args.iterations is None and args.minutes is None and not args.preset:
         raise TrainingError("say how long to train: --iterations N or --minutes M (or --preset quick)")
@@ -104,13 +110,13 @@ def run(args: argparse.Namespace, ctx: object = None) -> int:
     from facegraft.core.train.distributed import DistContext  # torch is imported only when training
     from facegraft.core.train.loop import train
 
-    prepare_output(args.output, inputs=[args.a, args.b], folder=True)
+    prepare_output(args.output, inputs=[args.a, args.b] + ([args.from_base] if args.from_base else []), folder=True)
     faceset_a, faceset_b = load_faceset(args.a), load_faceset(args.b)
     model, settings = build_settings(args, face_type=faceset_a.face_type, size=faceset_a.size)
     dist = DistContext.from_environment()
     quiet = bool(getattr(args, "quiet", False))
     result = train(faceset_a, faceset_b, args.output, model_config=model, settings=settings, resume=args.resume,
-                   dist=dist, show_progress=not quiet)
+                   dist=dist, show_progress=not quiet, base=args.from_base)
     if dist.is_main and not quiet:
         loss = result.losses.get("loss", float("nan"))
         print(f"facegraft: trained to iteration {result.iteration} ({result.stopped} reached), "

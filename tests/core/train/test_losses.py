@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from facegraft.core.train.losses import (LossSettings, dssim, gaussian_window, multiscale_dssim, reconstruction_loss,
-                                         ssim_map, weighted_pixel_loss)
+from facegraft.core.train.losses import (LossSettings, dssim, gaussian_window, laplacian_l1, multiscale_dssim,
+                                         reconstruction_loss, ssim_map, two_kernel_dssim, two_kernel_windows,
+                                         weighted_pixel_loss)
 
 
 def test_gaussian_window_normalised() -> None:
@@ -94,3 +95,67 @@ def test_gradcheck_float64() -> None:
     settings = LossSettings(pixel="mse")
     assert torch.autograd.gradcheck(lambda a, b: reconstruction_loss(a, b, t, tm, r, settings=settings)["total"],
                                     (f, m))
+
+
+def test_two_kernel_windows_follow_resolution() -> None:
+    assert two_kernel_windows(128) == (11, 5)
+    assert two_kernel_windows(256) == (23, 11)
+    assert two_kernel_windows(32) == (3, 3)
+    x = torch.rand(1, 3, 128, 128)
+    assert float(two_kernel_dssim(x, x)) == pytest.approx(0.0, abs=1e-6)
+    assert float(two_kernel_dssim(x, x + 0.1 * torch.randn_like(x))) > 0.02
+
+
+def test_region_weights_on_the_structural_term() -> None:
+    """An error only inside the eyes counts for more when the SSIM map is weighted there too."""
+    torch.manual_seed(0)
+    targets = torch.rand(1, 3, 32, 32)
+    faces = targets.clone()
+    faces[..., 8:16, 8:24] = torch.rand(1, 3, 8, 16)
+    regions = torch.zeros(1, 2, 32, 32)
+    regions[:, 0, 8:16, 8:24] = 1
+    ones = torch.ones(1, 1, 32, 32)
+    common = dict(eyes_weight=10.0, multiscale_from=512)
+    plain = reconstruction_loss(faces, ones, targets, ones, regions, settings=LossSettings(**common))
+    prio = reconstruction_loss(faces, ones, targets, ones, regions,
+                               settings=LossSettings(regions_structural=True, **common))
+    assert float(prio["dssim"]) > 2 * float(plain["dssim"])
+    assert float(prio["pixel"]) == pytest.approx(float(plain["pixel"]))
+
+
+def test_pixel_priority_adds_to_the_face_loss() -> None:
+    """Weight on the eyes adds to the loss there; an error elsewhere keeps its own weight."""
+    targets = torch.zeros(1, 3, 16, 16)
+    faces = targets.clone()
+    faces[..., 8:, :] = 0.5  # error outside the eyes only
+    regions = torch.zeros(1, 2, 16, 16)
+    regions[:, 0, :8, :] = 1
+    ones = torch.ones(1, 1, 16, 16)
+    low = reconstruction_loss(faces, ones, targets, ones, regions, settings=LossSettings(eyes_weight=1.0))
+    high = reconstruction_loss(faces, ones, targets, ones, regions, settings=LossSettings(eyes_weight=30.0))
+    assert float(high["pixel"]) == pytest.approx(float(low["pixel"]))
+
+
+def test_laplacian_l1_sees_lost_detail() -> None:
+    torch.manual_seed(0)
+    sharp = torch.rand(2, 3, 32, 32)
+    blurred = torch.nn.functional.avg_pool2d(sharp, 3, stride=1, padding=1, count_include_pad=False)
+    brighter = sharp + 0.05
+    assert float(laplacian_l1(sharp, sharp)) == pytest.approx(0.0, abs=1e-7)
+    assert float(laplacian_l1(blurred, sharp)) > 5 * float(laplacian_l1(brighter, sharp))  # detail, not offset
+    out = reconstruction_loss(blurred, torch.ones(2, 1, 32, 32), sharp, torch.ones(2, 1, 32, 32),
+                              torch.zeros(2, 2, 32, 32), settings=LossSettings(laplacian_weight=2.0))
+    assert float(out["laplacian"]) > 0
+    assert float(out["total"]) == pytest.approx(float(out["dssim"] + out["pixel"] + out["mask"] + 2 * out["laplacian"]),
+                                                rel=1e-5)
+    with pytest.raises(ValueError):
+        LossSettings(structural="ms-ssim")
+
+
+def test_gradcheck_new_terms_float64() -> None:
+    torch.manual_seed(1)
+    x = torch.rand(1, 2, 16, 16, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(1, 2, 16, 16, dtype=torch.float64)
+    w = torch.rand(1, 1, 16, 16, dtype=torch.float64) + 0.5
+    assert torch.autograd.gradcheck(lambda a: laplacian_l1(a, y, levels=2, weights=w), (x,))
+    assert torch.autograd.gradcheck(lambda a: dssim(a, y, window_size=5, weights=w), (x,))

@@ -311,6 +311,14 @@ CASES = [
                                   "1", "--resume"), ("empty_model", "no checkpoint"), empty_training_folder),
     Case("train-into-a-file", ("train", "--a", "faces_a", "--b", "faces_b", "-o", "ref.png", "--iterations", "1"),
          ("ref.png",)),
+    Case("train-from-missing-base", (*TRAIN, "--from", "nowhere"), ("nowhere",)),
+    Case("train-into-its-base", ("train", "--a", "faces_a", "--b", "faces_b", "-o", "faces_b", "--from", "faces_b",
+                                 "--iterations", "1"), ("faces_b", "overwrite the input")),
+    Case("pretrain-into-faceset", ("pretrain", "faces_a", "faces_b", "-o", "faces_b", "--iterations", "1"),
+         ("faces_b", "overwrite the input")),
+    Case("pretrain-one-identity", ("pretrain", "faces_a", "-o", "base", "--iterations", "1"), ("at least two",)),
+    Case("pretrain-minutes-negative", ("pretrain", "faces_a", "faces_b", "-o", "base", "--minutes", "-1"),
+         ("--minutes",)),
     Case("train-device-cuda", (*TRAIN, "--device", "cuda"), ("cuda",)),
     Case("train-device-bogus", (*TRAIN, "--device", "gpu7"), ("gpu7",)),
     Case("train-faceset-size-0", TRAIN, ("faces_a",), edit_json("faces_a/faceset.json", lambda d: d.update(size=0))),
@@ -431,5 +439,5 @@ def test_bad_input_is_a_clean_error(case: Case, world: Path, tmp_path: Path, cap
 def test_there_are_enough_cases() -> None:
     assert len(CASES) >= 60
     verbs = {c.argv[0] for c in CASES}
-    assert verbs >= {"info", "media", "extract", "alignments", "faces", "convert", "train", "export", "node", "farm",
-                     "eval", "check-pair", "swap"}
+    assert verbs >= {"info", "media", "extract", "alignments", "faces", "convert", "train", "pretrain", "export", "node",
+                     "farm", "eval", "check-pair", "swap"}

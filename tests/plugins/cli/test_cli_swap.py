@@ -172,3 +172,23 @@ def test_missing_arguments_and_foreign_folder(tmp_path, capsys, clips):
     assert_user_error(code, err, "--source and --target")
     code, out, err = run_cli(capsys, "swap", "--resume", "-o", tmp_path / "nothing")
     assert_user_error(code, err, "no swap project to resume")
+
+
+@pytest.mark.slow
+def test_swap_from_a_pretrained_base(project, clips, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "-q", "pretrain", project / "source" / "faces", project / "target" / "faces",
+                           "-o", tmp_path / "base", "--iterations", "1")
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "-q", "swap", "--source", clips / "d18.mp4", "--target", clips / "d19.mp4",
+                           "-o", tmp_path / "pair", *FRAMES, "--no-eval", "--base", tmp_path / "base")
+    assert code == 0, err
+    state = json.loads((tmp_path / "pair" / "model" / "config.json").read_text())["training_state"]
+    assert state["base"] == str(tmp_path / "base") and state["iteration"] == 2
+    from facegraft.core.models.config import ModelConfig
+    from facegraft.core.models.files import save_model
+    from facegraft.core.models.registry import create_model
+    other = ModelConfig("df", encoder_width=8, bottleneck_dims=16, decoder_width=8)
+    save_model(create_model(other), other, tmp_path / "small", training_state={})
+    code, _, err = run_cli(capsys, "swap", "--source", clips / "d18.mp4", "--target", clips / "d19.mp4",
+                           "-o", tmp_path / "pair2", *FRAMES, "--base", tmp_path / "small")
+    assert_user_error(code, err, "small", "--preset quick")

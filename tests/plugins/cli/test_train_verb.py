@@ -10,6 +10,7 @@ from facegraft.core.errors import OutputError
 from facegraft.core.models.files import load_model
 from facegraft.core.train.errors import TrainingError
 from facegraft.plugins.cli import export as export_verb
+from facegraft.plugins.cli import pretrain as pretrain_verb
 from facegraft.plugins.cli import train as train_verb
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "core" / "train"))
@@ -63,6 +64,22 @@ def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
         _train(facesets, tmp_path, "--resolution", "70", "--iterations", "1")
     with pytest.raises(SystemExit):  # argparse refuses it (facegraft.plugins.cli.arg_types)
         _train(facesets, tmp_path, "--batch", "0", "--iterations", "1")
+
+
+def test_pretrain_then_train_from_the_base(facesets, tmp_path) -> None:
+    a, b = facesets
+    args = _parse(pretrain_verb, ["-q", "pretrain", str(a), str(b), "-o", str(tmp_path / "base"), "--iterations", "2"])
+    assert args.func(args) == 0
+    base = load_model(tmp_path / "base")
+    assert base.training_state["iteration"] == 2 and len(base.training_state["pretrain_facesets"]) == 2
+    assert _train(facesets, tmp_path / "pair", "--from", str(tmp_path / "base"), "--iterations", "1", "--batch", "2") == 0
+    pair = load_model(tmp_path / "pair")
+    assert pair.config == base.config and pair.training_state["base"] == str(tmp_path / "base")
+    with pytest.raises(TrainingError, match="architecture"):
+        _train(facesets, tmp_path / "other", "--from", str(tmp_path / "base"), "--layout", "liae", "--iterations", "1")
+    args = _parse(pretrain_verb, ["-q", "pretrain", str(a), "-o", str(tmp_path / "one"), "--iterations", "1"])
+    with pytest.raises(TrainingError, match="at least two"):
+        args.func(args)
 
 
 def test_export_verb(facesets, tmp_path) -> None:
