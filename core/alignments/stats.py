@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facegraft.core.align.face_geometry import interocular
 from facegraft.core.alignments.format import Alignments
 
 
@@ -19,7 +20,7 @@ def jitter(landmarks: np.ndarray) -> float:
     if len(landmarks) < 3:
         return float("nan")
     second = landmarks[2:] - 2 * landmarks[1:-1] + landmarks[:-2]
-    iod = float(np.median(np.linalg.norm(landmarks[:, 45] - landmarks[:, 36], axis=-1)))
+    iod = float(np.median(interocular(landmarks)))
     return float(np.sqrt((second ** 2).sum(-1).mean()) / max(iod, 1e-6))
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from facegraft.core.detect.model_files import MP_FACE_DETECTION_FULL, MP_FACE_DETECTION_SHORT, mediapipe_model_path
 from facegraft.core.detect.tflite_model import TfliteModel
-from facegraft.core.detect.types import Detection, check_detection_image
+from facegraft.core.detect.types import Detection, box_ious, check_detection_image
 
 NMS_IOU = 0.3
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear", "left_ear")
@@ -95,15 +95,6 @@ def decode_boxes(raw: np.ndarray, logits: np.ndarray, anchors: np.ndarray, *,
     keypoints = raw[:, 4:16].reshape(-1, 6, 2) * scale + anchors[:, None, :]
     scores = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(logits, np.float64).reshape(-1), -100.0, 100.0)))
     return boxes, keypoints, scores
-
-
-def box_ious(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Intersection over union of one (4,) box with each of (N, 4) boxes (x0, y0, x1, y1): (N,)."""
-    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0.0, None)
-    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0.0, None)
-    inter = w * h
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, *,

@@ -7,7 +7,7 @@ alignments header names extraction's model).
 
 Dense openings (`mesh_mouth_opening`, `mesh_eye_opening`) use every facing pair of inner-lip and
 eyelid vertices instead of iBUG-68's three and two, on the same scales as the 68-point measures
-(`core/evaluate/face_geometry.py`): mouth gap over the outer-eye-corner distance (~0 closed,
+(`core/align/face_geometry.py`): mouth gap over the outer-eye-corner distance (~0 closed,
 0.3+ wide), eye aspect ratio (mean lid gap over eye width: ~0.3 open, < 0.15 shut).
 Convention: points are (x, y) pixels of one grid (frame or crop); the measures are scale-free.
 """

@@ -93,6 +93,15 @@ def check_detection_image(image: np.ndarray) -> None:
         raise ValueError(f"image must be (H, W, 3) uint8 sRGB, got {getattr(image, 'shape', type(image))}")
 
 
+def box_ious(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one (4,) box with each of (N, 4) boxes (x0, y0, x1, y1): (N,)."""
+    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0.0, None)
+    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0.0, None)
+    inter = w * h
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
 def boxes_array(detections: list[Detection]) -> np.ndarray:
     """(N, 4) float64 boxes of `detections`."""
     return np.array([d.box for d in detections], np.float64).reshape(-1, 4)

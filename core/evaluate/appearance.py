@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from facegraft.core.align.face_geometry import REGIONS, interocular
 from facegraft.core.color.perceptual import DELTA_E_SCALE
-from facegraft.core.evaluate.face_geometry import REGIONS, interocular
+from facegraft.core.masks.landmark import hull_mask
 
 DETAIL_SIGMAS = (0.5, 2.0)
 DETAIL_IOD = 100.0
@@ -44,11 +45,6 @@ class FaceRegions:
     scale: float
 
 
-def _fill_hull(mask: np.ndarray, points: np.ndarray) -> None:
-    hull = cv2.convexHull(np.round((np.asarray(points, np.float64) - 0.5) * 16).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1, lineType=cv2.LINE_8, shift=4)
-
-
 def _disk(radius: int) -> np.ndarray:
     r = max(1, int(round(radius)))
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
@@ -58,22 +54,13 @@ def face_regions(landmarks: np.ndarray, matte: np.ndarray) -> FaceRegions:
     """The measuring regions of the face with `landmarks` (68, 2) frame px under `matte` (H, W) in [0, 1]."""
     shape = matte.shape[:2]
     iod = float(interocular(landmarks))
-    hull = np.zeros(shape, np.uint8)
-    _fill_hull(hull, landmarks)
+    hull = (hull_mask(landmarks, shape) >= 0.5).astype(np.uint8)
     solid = (np.asarray(matte) > 0.5).astype(np.uint8)
     inner = cv2.erode(hull & solid, _disk(iod / 16))
-    features = np.zeros(shape, np.uint8)
-    for name in _FEATURES:
-        index = list(REGIONS[name])
-        if name == "eyes":  # each eye its own hull
-            _fill_hull(features, landmarks[index[:6]])
-            _fill_hull(features, landmarks[index[6:]])
-        elif name == "brows":
-            _fill_hull(features, landmarks[index[:5]])
-            _fill_hull(features, landmarks[index[5:]])
-        else:
-            _fill_hull(features, landmarks[index])
-    features = cv2.dilate(features, _disk(iod / 12))
+    eyes, brows, mouth = (list(REGIONS[name]) for name in _FEATURES)
+    parts = (eyes[:6], eyes[6:], brows[:5], brows[5:], mouth)  # each eye and brow its own hull
+    features = np.max([hull_mask(landmarks[p], shape) for p in parts], axis=0) >= 0.5
+    features = cv2.dilate(features.astype(np.uint8), _disk(iod / 12))
     skin = inner & (1 - features)
     m = np.asarray(matte, np.float32)
     edge = cv2.dilate(solid, _disk(1)) & (1 - cv2.erode(solid, _disk(1)))

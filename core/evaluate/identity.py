@@ -19,7 +19,7 @@ from facegraft.core.detect.prepare import detection_image
 from facegraft.core.detect.types import Detection, boxes_array, place_landmarks
 from facegraft.core.errors import FacegraftError, NoFaceError
 from facegraft.core.evaluate.appearance import DETAIL_IOD, band_energy, face_regions
-from facegraft.core.evaluate.face_geometry import interocular
+from facegraft.core.align.face_geometry import interocular
 from facegraft.core.evaluate.metrics import mean_identity, nan_median
 from facegraft.core.extract.pipeline import ExtractModels
 from facegraft.core.faceset import INDEX_NAME, load_faceset

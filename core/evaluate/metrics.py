@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facegraft.core.evaluate.face_geometry import interocular
+from facegraft.core.align.face_geometry import interocular
 
 SAME_PERSON = 0.6
 

@@ -30,12 +30,13 @@ from facegraft.core.detect.prepare import detection_image
 from facegraft.core.errors import MediaError
 from facegraft.core.evaluate.appearance import band_energy, face_regions, seam_ratio, skin_delta_e
 from facegraft.core.evaluate.criteria import Criterion, Thresholds, judge
-from facegraft.core.evaluate.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
+from facegraft.core.align.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
                                                    landmark_error, mouth_opening, region_errors)
 from facegraft.core.evaluate.identity import FaceProbe, FoundFace, ReferenceFaces
 from facegraft.core.evaluate.metrics import (SAME_PERSON, SeriesAgreement, flicker_ratio, frame_change,
                                              identity_distances, landmark_jitter, mean_identity, nan_mean,
                                              nan_median, series_agreement)
+from facegraft.core.masks.landmark import hull_mask
 from facegraft.core.media.source import Frame, Source
 
 MATTE_CHANNEL = "matte.A"
@@ -290,7 +291,7 @@ def _measure(swap_frame: Frame, plate_frame: Frame, identity_a: np.ndarray, prob
     plate_pts = plate_face.landmarks
     centre = (plate_face.box[:2] + plate_face.box[2:]) / 2
     swap_face = probe.measure(swap_img, near=centre, search=plate.search)
-    matte = np.clip(matte_layer, 0, 1) if matte_layer is not None else hull_matte(plate_pts, plate_img.shape[:2])
+    matte = np.clip(matte_layer, 0, 1) if matte_layer is not None else hull_mask(plate_pts, plate_img.shape[:2])
     matte = matte.astype(np.float32)
     size = (plate_img.shape[1], plate_img.shape[0])
     pose_p = head_pose(plate_pts, image_size=size)
@@ -336,14 +337,6 @@ def _appearance(swap_rgb: np.ndarray, swap_space: str, plate_rgb: np.ndarray, pl
             "skin_detail_swap": band_energy(swap_lab[..., 0], regions.skin, scale=regions.scale),
             "delta_e": skin_delta_e(swap_lab, plate_lab, regions.skin),
             "seam": seam_ratio(swap_lab[..., 0], plate_lab[..., 0], regions.ring)}
-
-
-def hull_matte(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(H, W) float32 matte: 1 inside the convex hull of `landmarks` (68, 2) frame px, else 0."""
-    matte = np.zeros(shape, np.float32)
-    hull = cv2.convexHull(np.round((np.asarray(landmarks) - 0.5) * 16).astype(np.int32))
-    cv2.fillConvexPoly(matte, hull, 1.0, lineType=cv2.LINE_AA, shift=4)
-    return matte
 
 
 def _with_previous(m: _Measured, prev: _Measured) -> FrameEval:

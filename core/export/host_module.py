@@ -15,17 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from facegraft.core.models.encoding import srgb_eotf, srgb_oetf
 from facegraft.core.models.network import SwapNetwork
-
-
-def srgb_oetf(x: torch.Tensor) -> torch.Tensor:
-    """Linear → sRGB-encoded (IEC 61966-2-1), for x >= 0; any shape."""
-    return torch.where(x <= 0.0031308, x * 12.92, 1.055 * torch.clamp(x, min=0.0031308) ** (1.0 / 2.4) - 0.055)
-
-
-def srgb_eotf(x: torch.Tensor) -> torch.Tensor:
-    """sRGB-encoded → linear (inverse of `srgb_oetf`), for x in [0, 1]; any shape."""
-    return torch.where(x <= 0.04045, x / 12.92, ((torch.clamp(x, min=0.04045) + 0.055) / 1.055) ** 2.4)
 
 
 class SwapOnly(nn.Module):

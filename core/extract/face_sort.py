@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from facegraft.core.align.face_geometry import head_pose
 from facegraft.core.faceset import FaceSet
 
 SORT_KEYS = ("blur", "yaw", "identity")
@@ -18,14 +19,6 @@ def sharpness(crop: np.ndarray, mask: np.ndarray) -> float:
     lap = cv2.Laplacian(luma, cv2.CV_32F, ksize=3)
     weight = mask > 0.5
     return float(lap[weight].var()) if weight.any() else float(lap.var())
-
-
-def yaw(landmarks_crop: np.ndarray) -> float:
-    """Signed head turn estimate from crop landmarks, in [-1, 1]: the nose tip's (30) horizontal
-    position between the jaw line's ends (0 and 16); 0 = frontal, negative = turned to image left."""
-    left, right, nose = landmarks_crop[0, 0], landmarks_crop[16, 0], landmarks_crop[30, 0]
-    width = max(right - left, 1e-6)
-    return float(np.clip(2.0 * (nose - left) / width - 1.0, -1.0, 1.0))
 
 
 def thumbnail(crop: np.ndarray, *, side: int = 32) -> np.ndarray:
@@ -43,7 +36,8 @@ def sort_order(faceset: FaceSet, *, by: str, embeddings: np.ndarray | None = Non
         raise ValueError(f"by must be one of {SORT_KEYS}, got {by!r}")
     n = len(faceset)
     if by == "yaw":
-        keys = [yaw(f.landmarks) for f in faceset.faces]
+        size = (faceset.size, faceset.size)  # yaw in degrees, positive turning towards image right
+        keys = [float(head_pose(f.landmarks, image_size=size)[0]) for f in faceset.faces]
     elif by == "blur":
         keys = []
         for i in range(n):

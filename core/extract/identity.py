@@ -8,18 +8,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from facegraft.core.detect.types import box_ious
+
 
 def distances(embeddings: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Euclidean distances (N,) of embeddings (N, D) to one reference (D,)."""
     embeddings = np.asarray(embeddings, np.float64).reshape(-1, np.asarray(reference).shape[-1])
     return np.linalg.norm(embeddings - np.asarray(reference, np.float64), axis=-1)
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
-    return w * h / union if union > 0 else 0.0
 
 
 def cluster_identities(frames: Sequence[np.ndarray], *, max_distance: float = 0.5,
@@ -53,8 +48,9 @@ def cluster_identities(frames: Sequence[np.ndarray], *, max_distance: float = 0.
         if boxes is not None and previous is not None and (follows is None or follows[f]):
             prev_boxes, prev_emb, prev_ids = previous
             for i, (box, emb) in enumerate(zip(np.asarray(boxes[f]).reshape(-1, 4), embeddings)):
-                for j, (pbox, pemb) in enumerate(zip(prev_boxes, prev_emb)):
-                    if (prev_ids[j] not in taken and _iou(box, pbox) > link_iou
+                overlaps = box_ious(box, np.asarray(prev_boxes, np.float64).reshape(-1, 4))
+                for j, pemb in enumerate(prev_emb):
+                    if (prev_ids[j] not in taken and overlaps[j] > link_iou
                             and np.linalg.norm(emb - pemb) < link_distance):
                         ids[i] = prev_ids[j]
                         taken.add(prev_ids[j])

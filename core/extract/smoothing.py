@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from facegraft.core.align.face_geometry import interocular
+
 
 @dataclass(frozen=True)
 class SmoothingSettings:
@@ -71,7 +73,7 @@ def one_euro(points: np.ndarray, *, min_cutoff: float, beta: float, d_cutoff: fl
 
 def track_iod(landmarks: np.ndarray) -> float:
     """The median outer-eye-corner distance (points 36, 45) of a (T, 68, 2) track, frame px."""
-    return float(np.median(np.linalg.norm(landmarks[:, 45] - landmarks[:, 36], axis=-1)))
+    return float(np.median(interocular(landmarks)))
 
 
 def smooth_track(landmarks: np.ndarray, settings: SmoothingSettings, *, iod: float | None = None) -> np.ndarray:

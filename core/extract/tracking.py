@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
-from facegraft.core.detect.types import (FaceDetector, IdentityModel, LandmarkModel, boxes_array, place_landmarks,
-                                        rolls_array)
+from facegraft.core.detect.types import (FaceDetector, IdentityModel, LandmarkModel, box_ious, boxes_array,
+                                        place_landmarks, rolls_array)
 
 MIN_PRESENCE = 0.5  # a dense model's face-presence probability below this loses the track
 _TRACK_SIZE = 256
@@ -87,15 +87,6 @@ def eye_roll(landmarks: np.ndarray) -> float:
     """The eye line's angle (radians, y down) of 68 points: outer eye corner 36 → 45 (`Detection.roll`)."""
     eyes = landmarks[45] - landmarks[36]
     return float(np.arctan2(eyes[1], eyes[0]))
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _track_crop(landmarks: np.ndarray) -> FaceCrop:
@@ -165,7 +156,7 @@ class FaceTracker:
             face_dense = None if dense is None else dense[i]
             crop = _track_crop(pts)
             new_box = _box_to_frame(crop, track.box_in_crop)
-            overlap = box_iou(track.box, new_box)
+            overlap = float(box_ious(np.asarray(track.box), np.asarray(new_box).reshape(1, 4))[0])
             if (crop.fit_residual(pts) > self.settings.max_residual or overlap < self.settings.min_iou
                     or _outside_fraction(new_box, width, height) > 0.5
                     or (self.settings.verify and not self._confirm(image, new_box, presence, i))):
@@ -185,7 +176,8 @@ class FaceTracker:
         MediaPipe's tracking); otherwise the detector must find it in a window around the box."""
         if presence is not None:
             return bool(presence[index] >= MIN_PRESENCE)
-        return any(box_iou(found, box) > 0.3 for found in window_detect(self.detector, image, box))
+        found = np.asarray(window_detect(self.detector, image, box), np.float64).reshape(-1, 4)
+        return bool(np.any(box_ious(np.asarray(box, np.float64), found) > 0.3))
 
 
 def window_detect(detector: FaceDetector, image: np.ndarray, box: np.ndarray, *, face_px: float = 100.0,

@@ -7,14 +7,12 @@ Convention: crop pixels, origin at the top-left corner of the top-left pixel (pi
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from facegraft.core.detect.mesh_topology import FACE_OVAL, LEFT_EYE, LIPS_INNER, LIPS_OUTER, MESH_POINTS, RIGHT_EYE
-from facegraft.core.masks.landmark import landmark_mask
+from facegraft.core.masks.landmark import fill_polygons, landmark_mask
 
 DENSE_REGIONS = {"face": (FACE_OVAL,), "lips": (LIPS_OUTER,), "mouth": (LIPS_INNER,), "eyes": (RIGHT_EYE, LEFT_EYE)}
-_SUBPIXEL_BITS = 4
 
 
 def dense_mask(dense_crop: np.ndarray, *, size: int, include: Sequence[str] = ("face",),
@@ -42,12 +40,7 @@ def dense_mask(dense_crop: np.ndarray, *, size: int, include: Sequence[str] = ("
 
 
 def _draw(points: np.ndarray, regions: Sequence[str], size: int) -> np.ndarray:
-    canvas = np.zeros((size, size), np.uint8)
-    polygons = [points[list(loop)] for r in regions for loop in DENSE_REGIONS[r]]
-    # OpenCV draws with pixel centers at integers: shift by -0.5, in fixed point.
-    fixed = [np.round((p - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32) for p in polygons]
-    cv2.fillPoly(canvas, fixed, 255, lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
-    return canvas.astype(np.float32) * np.float32(1.0 / 255.0)
+    return fill_polygons((size, size), [points[list(loop)] for r in regions for loop in DENSE_REGIONS[r]])
 
 
 @dataclass(frozen=True)

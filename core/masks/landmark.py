@@ -3,6 +3,7 @@
 Convention: crop pixels, origin at the top-left corner of the top-left pixel (pixel i covers
 [i, i+1)); a mask is (S, S) float32 in [0, 1], 1 on the face.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -23,6 +24,22 @@ class Masker(Protocol):
     def __call__(self, crop: np.ndarray, landmarks_crop: np.ndarray) -> np.ndarray:
         """crop (S, S, 3) float32 sRGB-encoded [0, 1]; landmarks_crop (68, 2) crop px → (S, S) float32 [0, 1]."""
         ...
+
+
+def fill_polygons(shape: tuple[int, int], polygons: Sequence[np.ndarray], *, antialias: bool = True) -> np.ndarray:
+    """`polygons` (each (K, 2) px, Convention above) filled on an (H, W) float32 canvas in [0, 1]:
+    edge pixels get their covered fraction (antialias) or 0/1 (pixel centers inside)."""
+    canvas = np.zeros(shape, np.uint8)
+    # OpenCV draws with pixel centers at integers: shift by -0.5, in fixed point.
+    fixed = [np.round((np.asarray(p, np.float64) - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32) for p in polygons]
+    cv2.fillPoly(canvas, fixed, 255, lineType=cv2.LINE_AA if antialias else cv2.LINE_8, shift=_SUBPIXEL_BITS)
+    return canvas.astype(np.float32) * np.float32(1.0 / 255.0)
+
+
+def hull_mask(points: np.ndarray, shape: tuple[int, int], *, antialias: bool = True) -> np.ndarray:
+    """The convex hull of `points` (K, 2) px filled on an (H, W) float32 canvas (see `fill_polygons`)."""
+    hull = cv2.convexHull(np.asarray(points, np.float32)).reshape(-1, 2)
+    return fill_polygons(shape, [hull], antialias=antialias)
 
 
 def face_outline(landmarks_crop: np.ndarray, *, forehead: float = 0.4) -> np.ndarray:
@@ -55,13 +72,7 @@ def landmark_mask(landmarks_crop: np.ndarray, *, size: int, forehead: float = 0.
     """
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
-    outline = face_outline(landmarks_crop, forehead=forehead)
-    hull = cv2.convexHull(outline.astype(np.float32)).reshape(-1, 2).astype(np.float64)
-    # OpenCV draws with pixel centers at integers: shift by -0.5, in fixed point.
-    fixed = np.round((hull - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32)
-    canvas = np.zeros((size, size), np.uint8)
-    cv2.fillConvexPoly(canvas, fixed, 255, lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
-    return canvas.astype(np.float32) * np.float32(1.0 / 255.0)
+    return hull_mask(face_outline(landmarks_crop, forehead=forehead), (size, size))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Compare two face collections before training: does A show every pose and expression B needs?
 
 A swap only holds where the source footage (A) covers what the target (B) does. From the 68
-landmarks of each face this measures head pose (yaw, pitch: `facegraft.core.evaluate.face_geometry`),
+landmarks of each face this measures head pose (yaw, pitch: `facegraft.core.align.face_geometry`),
 mouth opening and eye opening; from face sets also the skin tone (mean CIE Lab of the masked
 crop, sRGB-encoded crops). A B face is *covered* when some A face is within `pose_tolerance`
 degrees in both yaw and pitch (with `mirrored`, A's faces also count flipped left-right, yaw
@@ -25,7 +25,7 @@ from facegraft.core.align.geometry import apply_affine, umeyama_similarity
 from facegraft.core.align.mean_face import MEAN_FACE_68
 from facegraft.core.alignments.format import load_alignments
 from facegraft.core.errors import NoFaceError
-from facegraft.core.evaluate.face_geometry import eye_opening, head_poses, mouth_opening
+from facegraft.core.align.face_geometry import eye_opening, head_poses, mouth_opening
 from facegraft.core.faceset import load_faceset
 
 

@@ -5,6 +5,8 @@ are weighted by the masks (never by multiplying zeros into the mean).
 """
 import torch
 
+from facegraft.core.models.encoding import srgb_eotf, srgb_oetf
+
 _RGB_TO_XYZ = torch.tensor([[0.4124564, 0.3575761, 0.1804375],
                             [0.2126729, 0.7151522, 0.0721750],
                             [0.0193339, 0.1191920, 0.9503041]], dtype=torch.float64)
@@ -13,20 +15,10 @@ _EPS = 216 / 24389
 _KAPPA = 24389 / 27
 
 
-def srgb_to_linear(x: torch.Tensor) -> torch.Tensor:
-    """sRGB EOTF (IEC 61966-2-1 piecewise) of encoded values; works on any shape."""
-    return torch.where(x <= 0.04045, x / 12.92, ((x.clamp_min(0.04045) + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(x: torch.Tensor) -> torch.Tensor:
-    """sRGB OETF (inverse of `srgb_to_linear`) of linear values >= 0; works on any shape."""
-    return torch.where(x <= 0.0031308, x * 12.92, 1.055 * x.clamp_min(0.0031308) ** (1 / 2.4) - 0.055)
-
-
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) sRGB-encoded [0, 1] → CIE Lab (D65), L in [0, 100]."""
     m = _RGB_TO_XYZ.to(rgb.dtype).to(rgb.device)
-    xyz = torch.einsum("ij,bjhw->bihw", m, srgb_to_linear(rgb.clamp(0, 1)))
+    xyz = torch.einsum("ij,bjhw->bihw", m, srgb_eotf(rgb.clamp(0, 1)))
     t = xyz / _WHITE.to(rgb.dtype).to(rgb.device).view(1, 3, 1, 1)
     f = torch.where(t > _EPS, t.clamp_min(_EPS) ** (1 / 3), (_KAPPA * t + 16) / 116)
     return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1)
@@ -39,7 +31,7 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     t = torch.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA)
     xyz = t * _WHITE.to(lab.dtype).to(lab.device).view(1, 3, 1, 1)
     m = torch.linalg.inv(_RGB_TO_XYZ).to(lab.dtype).to(lab.device)
-    return linear_to_srgb(torch.einsum("ij,bjhw->bihw", m, xyz).clamp_min(0)).clamp(0, 1)
+    return srgb_oetf(torch.einsum("ij,bjhw->bihw", m, xyz).clamp_min(0)).clamp(0, 1)
 
 
 def _masked_stats(x: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from facegraft.core.faceset import FaceSet
+from facegraft.core.masks.landmark import hull_mask
 from facegraft.core.memory import array_bytes, require_memory
 from facegraft.core.train.errors import TrainingError
 from facegraft.core.train.sampling import balanced_weights, face_factors
@@ -50,10 +51,8 @@ def region_maps(landmarks: np.ndarray, size: int) -> np.ndarray:
     grow = max(1, size // 32)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
     for plane, groups in zip(maps, (EYES, MOUTH)):
-        for group in groups:
-            hull = cv2.convexHull(np.round((landmarks[list(group)] - 0.5) * 16).astype(np.int32))
-            cv2.fillConvexPoly(plane, hull, 1.0, lineType=cv2.LINE_AA, shift=4)
-        plane[:] = cv2.GaussianBlur(cv2.dilate(plane, kernel), (0, 0), grow)
+        hulls = np.max([hull_mask(landmarks[list(group)], (size, size)) for group in groups], axis=0)
+        plane[:] = cv2.GaussianBlur(cv2.dilate(hulls, kernel), (0, 0), grow)
     return np.clip(maps, 0.0, 1.0)
 
 

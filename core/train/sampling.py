@@ -11,7 +11,7 @@ in one bin (a clip without head motion, say) balances nothing and is left out.
 """
 import numpy as np
 
-from facegraft.core.evaluate.face_geometry import eye_opening, head_pose, mouth_opening
+from facegraft.core.align.face_geometry import eye_opening, head_pose, mouth_opening
 from facegraft.core.train.settings import SamplingSettings
 
 

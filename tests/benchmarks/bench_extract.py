@@ -191,7 +191,7 @@ def speed(pairs: dict, quick: bool) -> list[dict]:
 
 def openings(pairs: dict, quick: bool) -> list[dict]:
     """Mouth (d18) and eye (d10) opening per frame: from dlib68, mesh-mapped 68, dense mesh."""
-    from facegraft.core.evaluate.face_geometry import eye_opening, mouth_opening
+    from facegraft.core.align.face_geometry import eye_opening, mouth_opening
 
     rows = []
     for clip, what in (("d18.mp4", "mouth"), ("d10.mp4", "eyes")):

@@ -22,7 +22,8 @@ import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.color import SRGB_ENCODED
-from facegraft.core.evaluate.face_geometry import interocular
+from facegraft.core.align.face_geometry import interocular
+from facegraft.core.masks.landmark import hull_mask
 from facegraft.core.media.source import Frame, Source, SourceInfo, open_source
 
 CONTROLS = ("plate", "resampled", "blurred", "noisy", "frozen", "color_shifted", "hard_seam", "jittered")
@@ -71,10 +72,7 @@ def face_matte(landmarks: np.ndarray, shape: tuple[int, int], *, grow: float = 0
     iod = float(interocular(landmarks))
     centre = landmarks.mean(axis=0)
     points = centre + (landmarks - centre) * (1 + grow)
-    matte = np.zeros(shape, np.float32)
-    cv2.fillConvexPoly(matte, cv2.convexHull(np.round((points - 0.5) * 16).astype(np.int32)), 1.0,
-                       lineType=cv2.LINE_AA, shift=4)
-    return cv2.GaussianBlur(matte, (0, 0), max(1.0, grow * iod))
+    return cv2.GaussianBlur(hull_mask(points, shape), (0, 0), max(1.0, grow * iod))
 
 
 def _over(face: np.ndarray, plate: np.ndarray, matte: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from facegraft.core.evaluate.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
+from facegraft.core.align.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
                                                    landmark_error, mouth_opening, region_errors)
 from facegraft.core.evaluate.metrics import (flicker_ratio, frame_change, identity_distances, landmark_jitter,
                                              mean_identity, nan_mean, nan_median, robust_range, series_agreement)

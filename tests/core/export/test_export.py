@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from facegraft.core.export.exporters import export_onnx, export_torchscript, host_module
-from facegraft.core.export.host_module import srgb_eotf, srgb_oetf
+from facegraft.core.models.encoding import srgb_eotf, srgb_oetf
 from facegraft.core.models.config import ModelConfig
 from facegraft.core.models.files import load_model, save_model
 from facegraft.core.models.registry import create_model, list_architectures

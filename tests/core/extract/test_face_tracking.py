@@ -5,7 +5,8 @@ import numpy as np
 
 from facegraft.core.align.mean_face import MEAN_FACE_68
 from facegraft.core.detect.types import Detection
-from facegraft.core.extract.tracking import FaceTracker, TrackingSettings, box_iou, window_detect
+from facegraft.core.detect.types import box_ious
+from facegraft.core.extract.tracking import FaceTracker, TrackingSettings, window_detect
 
 IMAGE = np.zeros((400, 400, 3), np.uint8)
 
@@ -96,7 +97,7 @@ def test_verification_catches_a_face_that_left():
 
 def test_window_detect_maps_back_to_frame_pixels():
     found = window_detect(FakeDetector(), IMAGE, np.array([150.0, 150.0, 250.0, 250.0]))
-    assert len(found) == 1 and box_iou(found[0], np.array([150.0, 150.0, 250.0, 250.0])) > 0.9
+    assert len(found) == 1 and box_ious(np.asarray(found[0]), np.array([[150.0, 150.0, 250.0, 250.0]]))[0] > 0.9
 
 
 def test_settings_round_trip():

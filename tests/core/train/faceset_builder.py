@@ -10,6 +10,7 @@ import dlib
 import numpy as np
 
 from facegraft.core.faceset import FaceSet, FaceSetWriter
+from facegraft.core.masks.landmark import hull_mask
 from facegraft.core.media.video import read_video
 
 
@@ -38,9 +39,7 @@ def build_faceset(clip: Path, out: Path, *, count: int, size: int = 64, step: in
             shape = predictor(gray, max(boxes, key=lambda b: b.area()))
             points = np.array([[p.x + 0.5, p.y + 0.5] for p in shape.parts()])
             landmarks = points @ frame_to_crop[:, :2].T + frame_to_crop[:, 2]
-            hull = cv2.convexHull(np.round(landmarks * 16).astype(np.int32))
-            cv2.fillConvexPoly(mask, hull, 1.0, lineType=cv2.LINE_AA, shift=4)
-            mask = cv2.GaussianBlur(mask, (0, 0), size / 64)
+            mask = cv2.GaussianBlur(hull_mask(landmarks, (size, size)), (0, 0), size / 64)
         else:
             cv2.ellipse(mask, (size // 2, size // 2), (size // 3, size * 2 // 5), 0, 0, 360, 1.0, -1)
         writer.add(crop=crop.astype(np.float32), mask=mask, source=str(clip), frame=number, face_id=0,

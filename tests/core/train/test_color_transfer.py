@@ -2,14 +2,14 @@
 import pytest
 import torch
 
-from facegraft.core.train.color_transfer import (_masked_stats, lab_to_rgb, linear_to_srgb, match_color_stats,
-                                                 rgb_to_lab, srgb_to_linear)
+from facegraft.core.models.encoding import srgb_eotf, srgb_oetf
+from facegraft.core.train.color_transfer import _masked_stats, lab_to_rgb, match_color_stats, rgb_to_lab
 
 
 def test_srgb_round_trip_and_known_values() -> None:
     x = torch.linspace(0, 1, 101, dtype=torch.float64)
-    assert torch.allclose(linear_to_srgb(srgb_to_linear(x)), x, atol=1e-12)
-    assert float(srgb_to_linear(torch.tensor(0.5, dtype=torch.float64))) == pytest.approx(0.214041, abs=1e-6)
+    assert torch.allclose(srgb_oetf(srgb_eotf(x)), x, atol=1e-12)
+    assert float(srgb_eotf(torch.tensor(0.5, dtype=torch.float64))) == pytest.approx(0.214041, abs=1e-6)
 
 
 def test_lab_known_values() -> None:

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from facegraft.core.evaluate.face_geometry import mouth_opening
+from facegraft.core.align.face_geometry import mouth_opening
 from facegraft.core.train.batches import draw
 from facegraft.core.train.data import load_face_data, pool_face_data
 from facegraft.core.train.sampling import balanced_weights, face_factors

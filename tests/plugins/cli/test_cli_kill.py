@@ -8,7 +8,6 @@ kill is a real SIGKILL of that process. A chain of runs on one output folder is 
 again, each run resuming what the killed ones saved, until the wanted number of kills is reached.
 """
 import multiprocessing
-import os
 import random
 import shutil
 import sys

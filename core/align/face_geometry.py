@@ -1,7 +1,7 @@
 """What 68 landmarks say about a face: scale, head pose, mouth and eye opening.
 
-Shared by `facegraft eval` (pose and expression kept by a swap) and the pair check (what A's
-footage covers). Landmarks are iBUG-68 order, (68, 2) or (N, 68, 2) float.
+Shared by `facegraft eval` (pose and expression kept by a swap), the pair check (what A's
+footage covers), training's balanced sampling, face-set sorting and landmark statistics. Landmarks are iBUG-68 order, (68, 2) or (N, 68, 2) float.
 
 Head pose: OpenCV `solvePnP` (iterative) of six landmarks (nose tip 30, chin 8, outer eye
 corners 36/45, mouth corners 48/54) against a generic 3D face (millimetres, the widely used
