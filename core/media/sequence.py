@@ -41,7 +41,7 @@ class SequencePattern:
             padding = len(spelled)
         else:
             digits = token.group(1) if spelled.startswith("%") else token.group(2)
-            padding = int(digits) if digits else 1
+            padding = max(int(digits), 1) if digits else 1  # `$F0` and `%00d` mean no padding, like `$F`
         return cls(text[:token.start()], padding, text[token.end():])
 
     def path(self, frame: int) -> Path:
