@@ -57,7 +57,7 @@ def test_without_blender_it_says_how(tmp_path: Path, monkeypatch, capsys) -> Non
 def test_licences_agree_everywhere() -> None:
     """Apache-2.0 for the project, GPL-3.0-or-later for the Blender extension (Blender's rule)."""
     repo = Path(__file__).resolve().parents[2]
-    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["license"]["text"]
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["license"]
     extension = tomllib.loads((repo / "plugins" / "blender" / "blender_manifest.toml").read_text())["license"]
     assert project == "Apache-2.0" and extension == ["SPDX:GPL-3.0-or-later"]
     assert (repo / "LICENSE").read_text().startswith("Apache License\nVersion 2.0")
