@@ -8,16 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from facegraft.core.checks import check_image, check_matte
+from facegraft.core.color.perceptual import WorkingSpace
 from facegraft.core.post.color_spaces import Space, check_space, encode
 
 
 @dataclass(frozen=True)
 class ColorStats:
-    """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space`."""
+    """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space` of the
+    working space named `working`."""
 
     mean: tuple[float, ...]
     cov: tuple[tuple[float, ...], ...]
     space: str
+    working: str
 
     @property
     def mean_array(self) -> np.ndarray:
@@ -28,9 +31,9 @@ class ColorStats:
         return np.asarray(self.cov, dtype=np.float64)
 
     @staticmethod
-    def from_arrays(mean: np.ndarray, cov: np.ndarray, space: str) -> "ColorStats":
+    def from_arrays(mean: np.ndarray, cov: np.ndarray, space: str, working: str) -> "ColorStats":
         return ColorStats(mean=tuple(float(v) for v in mean),
-                          cov=tuple(tuple(float(v) for v in row) for row in cov), space=space)
+                          cov=tuple(tuple(float(v) for v in row) for row in cov), space=space, working=working)
 
 
 def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float,
@@ -56,11 +59,13 @@ def weighted_mean_cov(samples: np.ndarray, weights: np.ndarray) -> tuple[np.ndar
     return mean, cov
 
 
-def color_stats(image: np.ndarray, matte: np.ndarray, *, space: Space = "oklab", threshold: float = 0.5) -> ColorStats:
+def color_stats(image: np.ndarray, matte: np.ndarray, *, working: WorkingSpace, space: Space = "oklab",
+                threshold: float = 0.5) -> ColorStats:
     """Masked, matte-weighted color statistics of `image` in encoding `space`.
 
     Args:
-        image: (H, W, 3|4) float32, scene-linear working space, unclipped (alpha ignored).
+        image: (H, W, 3|4) float32 in the plate's working space `working`, unclipped (alpha ignored).
+        working: the working space of `image` (the encodings start from its scene-linear form).
         matte: (H, W) float32 in [0, 1]; only pixels with matte > threshold count, weighted by it.
         space: encoding the statistics are taken in (see `color_spaces`).
         threshold: matte level that selects pixels.
@@ -71,8 +76,8 @@ def color_stats(image: np.ndarray, matte: np.ndarray, *, space: Space = "oklab",
     check_matte(matte, like=image)
     check_space(space)
     samples, weights = masked_samples(image, matte, threshold=threshold, name="image")
-    mean, cov = weighted_mean_cov(encode(samples, space), weights)
-    return ColorStats.from_arrays(mean, cov, space)
+    mean, cov = weighted_mean_cov(encode(samples, space, working=working), weights)
+    return ColorStats.from_arrays(mean, cov, space, working.name)
 
 
 def smooth_stats(previous: ColorStats | None, current: ColorStats, *, alpha: float = 0.3) -> ColorStats:
@@ -81,17 +86,18 @@ def smooth_stats(previous: ColorStats | None, current: ColorStats, *, alpha: flo
     `alpha` is the weight of the current frame (1 = no smoothing). A convex mix of covariances stays
     positive semi-definite. Pass `None` as `previous` on the first frame of a shot.
 
-    Raises: ValueError if alpha is outside (0, 1] or the spaces differ.
+    Raises: ValueError if alpha is outside (0, 1] or the spaces (encoding or working) differ.
     """
     if not 0 < alpha <= 1:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
     if previous is None:
         return current
-    if previous.space != current.space:
-        raise ValueError(f"cannot smooth statistics of space {previous.space!r} with {current.space!r}")
+    if (previous.space, previous.working) != (current.space, current.working):
+        raise ValueError(f"cannot smooth statistics of space {previous.space!r} of {previous.working!r} with "
+                         f"{current.space!r} of {current.working!r}")
     mean = (1 - alpha) * previous.mean_array + alpha * current.mean_array
     cov = (1 - alpha) * previous.cov_array + alpha * current.cov_array
-    return ColorStats.from_arrays(mean, cov, current.space)
+    return ColorStats.from_arrays(mean, cov, current.space, current.working)
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
