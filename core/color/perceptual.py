@@ -83,18 +83,23 @@ class WorkingSpace:
         return cls(name, linear, to_lms, None if name == linear else color)
 
     def to_linear(self, rgb: np.ndarray, *, dtype: type = np.float32) -> np.ndarray:
-        """(N, 3) RGB in the working space → (N, 3) scene-linear RGB in `dtype` (a new array)."""
+        """(N, 3) RGB in the working space → (N, 3) scene-linear RGB in `dtype`. Without an OCIO
+        step this is `rgb` itself when it already has `dtype`: do not write into the result."""
         if self.color is None:
-            return np.array(rgb, dtype=dtype)
-        flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 1, 3)
-        return self.color.convert(flat, self.name, self.linear).reshape(-1, 3).astype(dtype, copy=False)
+            return np.asarray(rgb, dtype=dtype)
+        return self._convert(rgb, self.name, self.linear).astype(dtype, copy=False)
 
     def from_linear(self, rgb: np.ndarray, *, dtype: type = np.float32) -> np.ndarray:
-        """(N, 3) scene-linear RGB → (N, 3) working-space RGB in `dtype`; inverse of `to_linear`."""
+        """(N, 3) scene-linear RGB → (N, 3) working-space RGB in `dtype`; inverse of `to_linear`
+        (and, like it, possibly `rgb` itself)."""
         if self.color is None:
-            return np.array(rgb, dtype=dtype)
+            return np.asarray(rgb, dtype=dtype)
+        return self._convert(rgb, self.linear, self.name).astype(dtype, copy=False)
+
+    def _convert(self, rgb: np.ndarray, src: str, dst: str) -> np.ndarray:
+        assert self.color is not None
         flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 1, 3)
-        return self.color.convert(flat, self.linear, self.name).reshape(-1, 3).astype(dtype, copy=False)
+        return self.color.convert(flat, src, dst).reshape(-1, 3)
 
 
 # The built-in config's working space: ACEScg, which is its scene_linear role.
@@ -125,9 +130,15 @@ def _apply_matrix(values: np.ndarray, matrix: np.ndarray, dtype: type) -> np.nda
     return np.asarray(values, dtype) @ matrix.T.astype(dtype)
 
 
+def _times(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 values @ matrix.T with a C-ordered float32 right factor (the fastest BLAS call)."""
+    return values @ np.ascontiguousarray(matrix.T, dtype=np.float32)
+
+
 def linear_to_oklab(rgb: np.ndarray, to_lms: np.ndarray, *, dtype: type = np.float64) -> np.ndarray:
     """(N, 3) scene-linear RGB → (N, 3) OKLab in `dtype`, with `to_lms` (3, 3) for its primaries."""
-    cone = np.cbrt(_apply_matrix(np.asarray(rgb, dtype), to_lms, dtype))
+    cone = _apply_matrix(np.asarray(rgb, dtype), to_lms, dtype)
+    np.cbrt(cone, out=cone)
     return _apply_matrix(cone, LMS_TO_LAB, dtype)
 
 
@@ -138,17 +149,22 @@ def oklab_to_linear(lab: np.ndarray, to_lms: np.ndarray, *, dtype: type = np.flo
 
 
 def oklab_affine(rgb: np.ndarray, matrix: np.ndarray, offset: np.ndarray, to_lms: np.ndarray, *,
-                 dtype: type = np.float32) -> np.ndarray:
-    """`oklab_to_linear(linear_to_oklab(rgb) @ matrix.T + offset)` with the linear steps fused.
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """`oklab_to_linear(linear_to_oklab(rgb) @ matrix.T + offset)` in float32, with the linear steps fused
+    and the temporaries reused (on this kind of machine fresh memory costs more than the arithmetic).
 
-    Args: rgb (N, 3) scene-linear; matrix (3, 3) and offset (3,) act on OKLab; to_lms as above.
-    Returns: (N, 3) scene-linear RGB in `dtype`.
+    Args: rgb (N, 3) float32 scene-linear; matrix (3, 3) and offset (3,) act on OKLab; to_lms as above;
+        out: optional C-contiguous (N, 3) float32 array to write the result into (may not be `rgb`).
+    Returns: (N, 3) float32 scene-linear RGB (`out` when given).
     """
     # Lab = c @ L.T with c = cbrt(lms); (c @ L.T) @ A.T + o = c @ (L.T A.T) + o; back: lms' = (.. @ Linv.T)^3
-    fused = LAB_TO_LMS @ matrix @ LMS_TO_LAB
-    shift = (LAB_TO_LMS @ offset).astype(dtype)
-    cone = _apply_matrix(np.cbrt(_apply_matrix(np.asarray(rgb, dtype), to_lms, dtype)), fused, dtype) + shift
-    return _apply_matrix(cone * cone * cone, np.linalg.inv(to_lms), dtype)
+    cone = _times(np.asarray(rgb, np.float32), to_lms)
+    np.cbrt(cone, out=cone)
+    moved = _times(cone, LAB_TO_LMS @ matrix @ LMS_TO_LAB)
+    moved += (LAB_TO_LMS @ offset).astype(np.float32)
+    np.multiply(moved, moved, out=cone)
+    cone *= moved
+    return np.matmul(cone, np.ascontiguousarray(np.linalg.inv(to_lms).T, dtype=np.float32), out=out)
 
 
 def to_oklab(pixels: np.ndarray, colorspace: str, color: ColorManager) -> np.ndarray:

@@ -37,7 +37,7 @@ def encode(rgb: np.ndarray, space: Space, *, working: WorkingSpace, dtype: type 
     check_space(space)
     linear = working.to_linear(rgb, dtype=dtype)
     if space == "linear":
-        return linear
+        return linear.copy() if linear is rgb else linear
     if space == "log":
         return np.arcsinh(linear / linear.dtype.type(_LOG_SCALE))
     return linear_to_oklab(linear, working.to_lms, dtype=dtype)
@@ -48,24 +48,35 @@ def decode(values: np.ndarray, space: Space, *, working: WorkingSpace, dtype: ty
     check_space(space)
     y: np.ndarray = np.asarray(values, dtype=dtype)
     if space == "linear":
-        linear = y.copy()
+        linear = y
     elif space == "log":
         linear = np.sinh(y) * y.dtype.type(_LOG_SCALE)
     else:
         linear = oklab_to_linear(y, working.to_lms, dtype=dtype)
-    return working.from_linear(linear, dtype=dtype)
+    back = working.from_linear(linear, dtype=dtype)
+    return back.copy() if back is values else back
 
 
 def affine_in_space(rgb: np.ndarray, matrix: np.ndarray, offset: np.ndarray, space: Space, *,
-                    working: WorkingSpace, dtype: type = np.float32) -> np.ndarray:
+                    working: WorkingSpace, dtype: type = np.float32, out: np.ndarray | None = None) -> np.ndarray:
     """`decode(encode(rgb) @ matrix.T + offset)` with the linear steps fused (one pass fewer per side).
 
-    Args: rgb (N, 3) working-space RGB; matrix (3, 3) and offset (3,) act in `space`.
-    Returns: (N, 3) working-space RGB in `dtype`.
+    Args: rgb (N, 3) working-space RGB; matrix (3, 3) and offset (3,) act in `space`; out: optional
+        C-contiguous (N, 3) array of `dtype` the result is written into (not `rgb`).
+    Returns: (N, 3) working-space RGB in `dtype` (`out` when given).
     """
     check_space(space)
-    if space == "oklab":
-        linear = oklab_affine(working.to_linear(rgb, dtype=dtype), matrix, offset, working.to_lms, dtype=dtype)
-        return working.from_linear(linear, dtype=dtype)
+    if space == "oklab" and dtype == np.float32:
+        if working.color is None:  # the working space is the scene-linear one: write straight into `out`
+            return oklab_affine(np.asarray(rgb, np.float32), matrix, offset, working.to_lms, out=out)
+        linear = oklab_affine(working.to_linear(rgb, dtype=dtype), matrix, offset, working.to_lms)
+        return _into(working.from_linear(linear, dtype=dtype), out)
     moved = encode(rgb, space, working=working, dtype=dtype) @ matrix.T.astype(dtype) + offset.astype(dtype)
-    return decode(moved, space, working=working, dtype=dtype)
+    return _into(decode(moved, space, working=working, dtype=dtype), out)
+
+
+def _into(values: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return values
+    out[...] = values
+    return out

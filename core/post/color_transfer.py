@@ -91,15 +91,21 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
         return encode(x, space, working=working, dtype=dtype)
 
     if method in LINEAR_METHODS:
-        src = face_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(face_s), face_w), space, working.name)
-        dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(plate_s), plate_w), space, working.name)
+        # samples encoded in float32 (as `color_stats` does), statistics accumulated in float64
+        src = face_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(face_s, np.float32), face_w), space,
+                                                   working.name)
+        dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(plate_s, np.float32), plate_w), space,
+                                                    working.name)
         matrix = _linear_matrix(method, src.cov_array, dst.cov_array)
         offset = dst.mean_array - src.mean_array @ matrix.T
+        if apply_to == "image" and amount == 1 and face.shape[-1] == 3:  # straight into the output
+            affine_in_space(face_rgb, matrix, offset, space, working=working, out=out.reshape(-1, 3))
+            return out
         rgb = affine_in_space(face_rgb, matrix, offset, space, working=working)
     else:
         pixels = enc(face_rgb, np.float32)
         if method == "histogram":
-            mapped = _match_axes(pixels, enc(face_s), face_w, enc(plate_s), plate_w, np.eye(3))
+            mapped = _match_channels(pixels, enc(face_s, np.float32), face_w, enc(plate_s, np.float32), plate_w)
         else:
             rng = np.random.default_rng(seed)
             fs, fw = _subsample(enc(face_s), face_w, rng)
@@ -151,15 +157,14 @@ def _axis_map(src: np.ndarray, src_w: np.ndarray, dst: np.ndarray, dst_w: np.nda
     return src_q, weighted_quantiles(dst, dst_w, _LEVELS)
 
 
-def _match_axes(pixels: np.ndarray, fs: np.ndarray, fw: np.ndarray, ps: np.ndarray, pw: np.ndarray,
-                basis: np.ndarray) -> np.ndarray:
-    """One quantile-matching pass along the rows of the orthonormal `basis`; returns moved pixels."""
-    out = pixels.copy()
-    for axis in basis:
-        src_q, dst_q = _axis_map(fs @ axis, fw, ps @ axis, pw)
-        proj = pixels @ axis
-        out += np.outer(quantile_map(proj, src_q, dst_q) - proj, axis)
-    return out
+def _match_channels(pixels: np.ndarray, fs: np.ndarray, fw: np.ndarray, ps: np.ndarray,
+                    pw: np.ndarray) -> np.ndarray:
+    """One quantile-matching pass along each channel of `space`; returns the moved pixels (N, 3)."""
+    planar = np.ascontiguousarray(pixels.T)
+    for c in range(3):
+        src_q, dst_q = _axis_map(fs[:, c], fw, ps[:, c], pw)
+        planar[c] = quantile_map(planar[c], src_q, dst_q)
+    return planar.T
 
 
 def _random_basis(rng: np.random.Generator) -> np.ndarray:

@@ -62,6 +62,8 @@ def convert(color, pixels, src, dst):
 
 
 def test_acescg_plates_give_the_results_of_before(builtin):
+    """Equal to float32 rounding: samples are now encoded in float32 (statistics still accumulate in
+    float64) and the products are ordered for speed; idt/sot/linear-space results are bit-identical."""
     golden = np.load(GOLDEN)
     face, plate, matte = golden["face"], golden["plate"], golden["matte"]
     working = WorkingSpace.from_config(builtin, "ACEScg")
@@ -69,12 +71,15 @@ def test_acescg_plates_give_the_results_of_before(builtin):
     for space in ("oklab", "log", "linear"):
         for method in METHODS:
             got = color_transfer(face, plate, matte, method=method, working=working, space=space, seed=5)
-            np.testing.assert_array_equal(got, golden[f"{method}_{space}"], err_msg=f"{method} {space}")
+            np.testing.assert_allclose(got, golden[f"{method}_{space}"], rtol=0, atol=3e-5,
+                                       err_msg=f"{method} {space}")
         stats = color_stats(face, matte, working=working, space=space)
-        np.testing.assert_array_equal(stats.mean_array, golden[f"stats_mean_{space}"])
-        np.testing.assert_array_equal(stats.cov_array, golden[f"stats_cov_{space}"])
+        np.testing.assert_allclose(stats.mean_array, golden[f"stats_mean_{space}"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(stats.cov_array, golden[f"stats_cov_{space}"], rtol=0, atol=1e-6)
     got = color_transfer(face, plate, matte, method="rct", working=working, amount=0.5, apply_to="matte")
-    np.testing.assert_array_equal(got, golden["rct_oklab_matte_half"])
+    np.testing.assert_allclose(got, golden["rct_oklab_matte_half"], rtol=0, atol=3e-5)
+    # the reference is not trivially met: a transfer moves these pixels by far more than the tolerance
+    assert np.abs(golden["rct_oklab"] - face).max() > 0.1
 
 
 @pytest.mark.parametrize("plate_space", (ACES, LIN709, SRGB))
