@@ -34,8 +34,8 @@ _MAX_SAMPLES = 20_000  # per image, for idt/sot (a seeded subsample); histogram 
 
 
 def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, method: Method,
-                   working: WorkingSpace, amount: float = 1.0, seed: int = 0, space: Space = "oklab", threshold: float = 0.5,
-                   iterations: int | None = None, face_stats: ColorStats | None = None,
+                   working: WorkingSpace, amount: float = 1.0, seed: int = 0, space: Space = "oklab",
+                   threshold: float = 0.5, iterations: int | None = None, face_stats: ColorStats | None = None,
                    plate_stats: ColorStats | None = None,
                    apply_to: Literal["image", "matte"] = "image") -> np.ndarray:
     """Recolor `face` so its statistics inside `matte` match the plate's inside `matte`.
@@ -53,8 +53,8 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
         space: encoding the statistics are matched in (`oklab`, `log`, `linear`), derived from `working`.
         threshold: matte level that selects the measured pixels.
         iterations: `idt`/`sot` steps (default 10 / 8).
-        face_stats, plate_stats: precomputed (e.g. `smooth_stats`-smoothed) statistics in `space` of `working`,
-            used instead of measuring; linear methods only.
+        face_stats, plate_stats: precomputed (e.g. `smooth_stats`-smoothed) statistics in `space` of
+            `working`, used instead of measuring; linear methods only.
         apply_to: `image` recolors every pixel; `matte` only those with matte > 0 (others are
             copied from `face`), which is all a composite through this matte (or a smaller one)
             uses, and much faster on a full frame.
@@ -87,6 +87,7 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
     plate_s, plate_w = masked_samples(plate, matte, threshold=threshold, name="plate")
     where = matte > 0
     face_rgb = face[..., :3][where] if apply_to == "matte" else face[..., :3].reshape(-1, 3)
+
     def enc(x: np.ndarray, dtype: type = np.float64) -> np.ndarray:
         return encode(x, space, working=working, dtype=dtype)
 

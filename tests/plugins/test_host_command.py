@@ -52,7 +52,8 @@ def test_progress_lines() -> None:
 
 
 def test_error_line() -> None:
-    assert host_command.error_line("noise\nfacegraft: error: x.exr: no such file; check\n") == "x.exr: no such file; check"
+    noisy = "noise\nfacegraft: error: x.exr: no such file; check\n"
+    assert host_command.error_line(noisy) == "x.exr: no such file; check"
     assert host_command.error_line("facegraft: error: first\nfacegraft: error: last\ntrailing\n") == "last"
     assert host_command.error_line("Traceback ...\nKeyError: 'R'\n\n") == "KeyError: 'R'"
     assert host_command.error_line("  \n") == "no output"
