@@ -19,6 +19,9 @@ from facegraft.core.media.atomic import atomic_write_path
 
 _ROOT = Path(__file__).resolve().parents[1]
 ADDON_DIR = _ROOT / "plugins" / "blender"
+# Files the standalone add-on carries as copies of one source (the copy in ADDON_DIR serves a
+# checkout; tests/plugins/test_host_command.py checks it is identical).
+VENDORED = {"host_command.py": _ROOT / "plugins" / "host_command.py"}
 MANIFEST = _ROOT / "nodes" / "manifest.json"
 EXTENSION_ID = "facegraft"
 
@@ -49,8 +52,12 @@ def build_extension_zip(out_dir: Path, *, command: list[str]) -> Path:
     with atomic_write_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for src in sorted(ADDON_DIR.iterdir()):
+                if src.name in VENDORED:
+                    continue
                 if src.suffix in (".py", ".toml") or src.name == "LICENSE":  # GPL-3.0-or-later text
                     zf.write(src, src.name)
+            for name, source in VENDORED.items():  # generated from the one source, whatever the copy holds
+                zf.write(source, name)
             zf.write(MANIFEST, "manifest.json")
             zf.writestr("defaults.json", json.dumps({"facegraft": command}, indent=2) + "\n")
     return path

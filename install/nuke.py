@@ -20,7 +20,8 @@ BACKUP_SUFFIX = ".facegraft-backup"
 _ROOT = Path(__file__).resolve().parents[1]  # the repository / installed package root holding core/, nodes/...
 # Files of the facegraft namespace that Nuke's Python imports (standard library only).
 PYTHON_FILES: tuple[str, ...] = ("core/__init__.py", "core/errors.py", "nodes/__init__.py", "nodes/schema.py",
-                                 "nodes/manifest.json", "nodes/registry.py", "plugins/__init__.py")
+                                 "nodes/manifest.json", "nodes/registry.py", "plugins/__init__.py",
+                                 "plugins/host_command.py")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ plate pixels. Pixels where the final matte is 0 are never written: they stay bit
 Convention: full-frame pixels of the display window, origin at the top-left corner of the
 top-left pixel; the plate array covers the data window, whose origin is `data_origin`.
 """
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -15,17 +16,22 @@ import cv2
 import numpy as np
 
 from facegraft.core.align.geometry import FaceCrop
+from facegraft.core.color.perceptual import WorkingSpace
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.masks.landmark import landmark_mask
 from facegraft.core.post.color_stats import ColorStats, color_stats
 from facegraft.core.post.color_transfer import color_transfer
-from facegraft.core.post.grain import match_grain
+from facegraft.core.post.grain import MIN_GRAIN_PIXELS, grain_pixels, match_grain
 from facegraft.core.post.matte import combine_mattes, feather_distance, feather_gaussian, grow_matte
 from facegraft.core.post.poisson import poisson_blend
 from facegraft.core.post.sharpen import unsharp_mask
 
+log = logging.getLogger(__name__)
+
 # Downsample a crop before warping it back when it holds this many crop pixels per plate pixel or more.
 _ANTIALIAS_SCALE = 1.25
+# Color matching measures at least this many plate pixels inside the matte; fewer give wild statistics.
+MIN_COLOR_PIXELS = 16
 
 
 @dataclass(frozen=True)
@@ -126,15 +132,21 @@ def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, i
 
 
 def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int], *, data_origin: tuple[int, int],
-               settings: ConvertSettings, frame_seed: int,
-               color_stats: tuple[ColorStats, ColorStats] | None = None) -> Placed | None:
+               settings: ConvertSettings, working: WorkingSpace, frame_seed: int,
+               color_stats: tuple[ColorStats, ColorStats] | None = None, where: str = "") -> Placed | None:
     """Warp one swapped face into the plate and apply the post-processing chain there.
+
+    A post op that cannot work on this face (too few pixels for grain or color statistics, a
+    Poisson region with no plate pixel around it) is skipped with one warning naming `where` and
+    the face; the face is still placed.
 
     Args:
         plate: (H, W, C) float32 data-window pixels in the plate's color space, unclipped; `rgb`
             the indices of its R, G, B channels.
+        working: the plate's working space (color statistics are taken through it).
         color_stats: (face, plate) statistics to match instead of measuring this frame's (see
             `window_color_stats`).
+        where: the frame, for warnings (e.g. "shot.1001.exr").
     Returns: the placed face, or None when it falls outside the data window.
     """
     margin = abs(settings.erode) + int(np.ceil(settings.feather)) + 2
@@ -151,35 +163,55 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
         matte = (feather_gaussian(matte, sigma=settings.feather / 2) if settings.feather_mode == "gaussian"
                  else feather_distance(matte, pixels=settings.feather))
     plate_rgb = plate[box[1]:box[3], box[0]:box[2]][..., list(rgb)]
-    face = _post(face, plate_rgb, matte, settings, frame_seed, color_stats)
+    skip = _skipped_ops(matte, settings, has_stats=color_stats is not None)
+    for op, why in skip.items():
+        log.warning("%sface %d: %s skipped, %s", f"{where} " if where else "", swapped.face_id, op, why)
+    face = _post(face, plate_rgb, matte, settings, working, frame_seed, color_stats, skip=set(skip))
     return Placed(box, face, matte)
 
 
-def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, seed: int,
-          stats: tuple[ColorStats, ColorStats] | None) -> np.ndarray:
-    """Color match, sharpen, grain and Poisson blend, all inside the matte, float, unclipped."""
+def _skipped_ops(matte: np.ndarray, settings: ConvertSettings, *, has_stats: bool) -> dict[str, str]:
+    """The post ops of `settings` that cannot run on this face's matte, each with the reason."""
+    inside = int(np.count_nonzero(matte > 0.5))
+    if inside == 0:
+        return {}  # nothing of the face shows: _post returns it as is
+    skip = {}
+    if settings.color_match != "off" and not has_stats and inside < MIN_COLOR_PIXELS:
+        skip["color match"] = f"{inside} px inside the matte, {MIN_COLOR_PIXELS} needed"
+    if settings.grain == "match" and (measured := grain_pixels(matte, threshold=0.5)) < MIN_GRAIN_PIXELS:
+        skip["grain"] = f"{measured} px to measure inside the matte, {MIN_GRAIN_PIXELS} needed"
+    if settings.blend == "poisson" and inside == matte.size:
+        skip["poisson blend"] = "the matte leaves no plate pixel around the face to blend to"
+    return skip
+
+
+def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, working: WorkingSpace,
+          seed: int, stats: tuple[ColorStats, ColorStats] | None, *, skip: set[str]) -> np.ndarray:
+    """Color match, sharpen, grain and Poisson blend, all inside the matte, float, unclipped; the ops
+    named in `skip` are left out."""
     if not (matte > 0.5).any():
         return face
-    if settings.color_match != "off":
+    if settings.color_match != "off" and "color match" not in skip:
         face_stats, plate_stats = stats if stats else (None, None)
-        face = color_transfer(face, plate, matte, method=settings.color_match, amount=settings.color_amount,
-                              seed=settings.seed, face_stats=face_stats, plate_stats=plate_stats,
-                              apply_to="matte")
+        face = color_transfer(face, plate, matte, method=settings.color_match, working=working,
+                              amount=settings.color_amount, seed=settings.seed, face_stats=face_stats,
+                              plate_stats=plate_stats, apply_to="matte")
     if settings.sharpen > 0:
         face = unsharp_mask(face, amount=settings.sharpen)
-    if settings.grain == "match":
+    if settings.grain == "match" and "grain" not in skip:
         face, _ = match_grain(face, plate, matte, seed=seed)
-    if settings.blend == "poisson":
+    if settings.blend == "poisson" and "poisson blend" not in skip:
         face = poisson_blend(face, plate, matte, mode="normal")
     return face
 
 
 def window_color_stats(faces_by_frame: Mapping[int, Sequence[SwappedFace]], frame: int, face_id: int,
-                       radius: int) -> tuple[ColorStats, ColorStats]:
+                       radius: int, *, working: WorkingSpace) -> tuple[ColorStats, ColorStats] | None:
     """Face and plate color statistics of face `face_id`, averaged over frames `frame ± radius`.
 
-    Measured in crop space (the swapped face and the plate's crop inside the learned mask), with
-    triangle weights; the same for any cut of the plate into chunks. For the linear color methods.
+    Measured in crop space (the swapped face and the plate's crop inside the learned mask, both in
+    the plate's working space `working`), with triangle weights; the same for any cut of the plate
+    into chunks. For the linear color methods. None when no frame of the window measures the face.
     """
     sums: list[list] = [[np.zeros(3), np.zeros((3, 3))], [np.zeros(3), np.zeros((3, 3))]]
     total = 0.0
@@ -189,11 +221,15 @@ def window_color_stats(faces_by_frame: Mapping[int, Sequence[SwappedFace]], fram
                 continue
             weight = radius + 1 - abs(other - frame)
             for acc, image in zip(sums, (face.face, face.plate)):
-                stats = color_stats(image, face.learned_mask)
+                stats = color_stats(image, face.learned_mask, working=working)
                 acc[0] += weight * stats.mean_array
                 acc[1] += weight * stats.cov_array
             total += weight
-    return tuple(ColorStats.from_arrays(mean / total, cov / total, "oklab") for mean, cov in sums)
+    if total == 0:
+        return None
+    face_stats, plate_stats = (ColorStats.from_arrays(mean / total, cov / total, "oklab", working.name)
+                               for mean, cov in sums)
+    return face_stats, plate_stats
 
 
 def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], *,

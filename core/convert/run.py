@@ -15,6 +15,7 @@ import OpenImageIO as oiio
 
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import ColorManager
+from facegraft.core.color.perceptual import WorkingSpace
 from facegraft.core.convert.composite import (SwappedFace, composite, place_face, resized_crop,
                                               smooth_masks_over_time, window_color_stats)
 from facegraft.core.convert.settings import ConvertSettings
@@ -85,6 +86,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     options = options_text(settings, swapper.model_id)
     todo = [f for f in wanted if settings.force or not _already_written(pattern.path(f), options)]
     plate_space = color.resolve(source.colorspace)
+    working = WorkingSpace.from_config(color, plate_space)
     radius = max(settings.matte_smoothing, settings.color_smoothing)
     needed = _with_neighbours(todo, radius, available=set(alignments.frames) & set(source.frames))
     remaining = set(todo)
@@ -107,9 +109,10 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                 frame, faces = pending[number]
                 if settings.matte_smoothing:
                     faces = smooth_masks_over_time(window, number, settings.matte_smoothing)
-                stats = {s.face_id: window_color_stats(window, number, s.face_id, settings.color_smoothing)
+                stats = {s.face_id: window_color_stats(window, number, s.face_id, settings.color_smoothing,
+                                                       working=working)
                          for s in faces} if settings.color_smoothing else {}
-                image = _converted_frame(frame, faces, settings, plate_space, swapper, options, stats)
+                image = _converted_frame(frame, faces, settings, working, swapper, options, stats)
                 writer.submit(write_image, pattern.path(number), image)
                 written.append(number)
                 faces_done += len(faces)
@@ -166,18 +169,18 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
     return out
 
 
-def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, plate_space: str,
+def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, working: WorkingSpace,
                      swapper: FaceSwapper, options: str,
-                     stats: dict[int, tuple[ColorStats, ColorStats]]) -> ImageData:
+                     stats: dict[int, tuple[ColorStats, ColorStats] | None]) -> ImageData:
     image = frame.image
     if image is None:
         raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
                          "with facegraft media convert")
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
-    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings,
+    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
                                      frame_seed=settings.seed * 1_000_003 + frame.number,
-                                     color_stats=stats.get(s.face_id)) for s in faces) if p]
+                                     color_stats=stats.get(s.face_id), where=f"{frame.path}:") for s in faces) if p]
     plate_channels = len(image.channels)
     layers = None if settings.outputs == "composite" else plate_channels
     out = np.zeros(image.pixels.shape[:2] + (plate_channels + (0 if layers is None else len(LAYERS)),), np.float32)
@@ -187,7 +190,7 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
                  "size": s.crop.size, "face_type": s.crop.face_type} for s in faces]
     attributes = {"facegraft/synthetic": int(bool(placed)), "facegraft/model": swapper.model_id,
                   OPTIONS_ATTRIBUTE: options, "facegraft/frame_to_crop": json.dumps(matrices),
-                  COLORSPACE_ATTRIBUTE: plate_space}
+                  COLORSPACE_ATTRIBUTE: working.name}
     if settings.outputs == "layers":
         out = out[..., plate_channels:]
         channels, types = LAYERS, ("half",) * len(LAYERS)

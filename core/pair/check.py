@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
+import torch
 
 from facegraft.core.align.geometry import apply_affine, umeyama_similarity
 from facegraft.core.align.mean_face import MEAN_FACE_68
@@ -27,6 +27,7 @@ from facegraft.core.alignments.format import load_alignments
 from facegraft.core.errors import NoFaceError
 from facegraft.core.align.face_geometry import eye_opening, head_poses, mouth_opening
 from facegraft.core.faceset import load_faceset
+from facegraft.core.models.encoding import srgb_to_lab
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def load_samples(path: str | Path, *, name: str, max_skin: int = 64) -> FaceSamp
 
 def _skin_lab(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean CIE Lab (3,) of an sRGB-encoded [0, 1] crop (S, S, 3) where mask > 0.5."""
-    lab = cv2.cvtColor(np.ascontiguousarray(crop, np.float32), cv2.COLOR_RGB2Lab)
+    lab = srgb_to_lab(torch.from_numpy(np.ascontiguousarray(crop[..., :3], np.float32)), dim=-1).numpy()
     inside = mask > 0.5
     return lab[inside].mean(axis=0) if inside.any() else lab.reshape(-1, 3).mean(axis=0)
 

@@ -1,38 +1,25 @@
-"""Working encodings for color statistics: invertible on all real values (>1 and negative included).
+"""Encodings for color statistics, derived from the plate's working space; invertible on all real values.
 
-Color transfer matches statistics in a space where they behave perceptually, then goes back exactly:
+Color transfer matches statistics in a space where they behave perceptually, then goes back exactly.
+Every encoding starts from the plate's working space (a `WorkingSpace`, passed in), goes through
+OCIO to the config's scene-linear space (no OCIO call when the two are the same, as for ACEScg
+plates under the built-in config), then:
 
-- `"oklab"`: scene-linear ACEScg (facegraft's default `scene_linear` role, AP1 primaries, D60) →
-  linear Rec.709/D65 (Bradford) → OKLab's LMS → *signed* cube root → OKLab. The signed cube root is
-  defined, smooth and strictly monotonic on all reals, so a linear 2.0 or a negative channel maps to
-  a finite Lab value and back; nothing clamps (unlike OpenCV's 8-bit Lab).
-- `"oklab_rec709"`: the same for a working space with Rec.709 primaries (linear sRGB).
+- `"oklab"`: OKLab (`facegraft.core.color.perceptual`, signed cube root: 2.0 and -0.1 survive).
 - `"log"`: per channel `asinh(x / 2**-8)`, logarithmic above ~0.01, linear through zero, signed.
-- `"linear"`: the working values themselves.
+- `"linear"`: the scene-linear values themselves.
 
-Arrays are `(..., 3)`; computation is float64 and the round trip is exact to float rounding.
+Arrays are `(N, 3)`; the round trip is exact to float rounding (and to OCIO's float32 processing
+for a working space other than the scene-linear one).
 """
 from typing import Literal
 
 import numpy as np
 
-Space = Literal["oklab", "oklab_rec709", "log", "linear"]
-SPACES: tuple[str, ...] = ("oklab", "oklab_rec709", "log", "linear")
+from facegraft.core.color.perceptual import WorkingSpace, linear_to_oklab, oklab_affine, oklab_to_linear
 
-# ACEScg (AP1, D60) -> linear Rec.709 (D65), Bradford adaptation (the ACES reference matrix).
-_AP1_TO_REC709 = np.array([[1.70505099, -0.62179212, -0.08325887],
-                           [-0.13025642, 1.14080474, -0.01054832],
-                           [-0.02400336, -0.12896898, 1.15297233]])
-# OKLab (Ottosson 2020): linear sRGB -> LMS, and cube-rooted LMS -> Lab.
-_REC709_TO_LMS = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
-                           [0.2119034982, 0.6806995451, 0.1073969566],
-                           [0.0883024619, 0.2817188376, 0.6299787005]])
-_LMS_TO_LAB = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
-                        [1.9779984951, -2.4285922050, 0.4505937099],
-                        [0.0259040371, 0.7827717662, -0.8086757660]])
-_M1 = {"oklab": _REC709_TO_LMS @ _AP1_TO_REC709, "oklab_rec709": _REC709_TO_LMS}
-_M1_INV = {k: np.linalg.inv(v) for k, v in _M1.items()}
-_LAB_TO_LMS = np.linalg.inv(_LMS_TO_LAB)
+Space = Literal["oklab", "log", "linear"]
+SPACES: tuple[str, ...] = ("oklab", "log", "linear")
 _LOG_SCALE = 2.0**-8
 
 
@@ -42,46 +29,54 @@ def check_space(space: str) -> None:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
 
 
-def encode(rgb: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.ndarray:
-    """Scene-linear working RGB `(..., 3)` → `space`, computed in `dtype` (float64 or float32 for speed).
+def encode(rgb: np.ndarray, space: Space, *, working: WorkingSpace, dtype: type = np.float64) -> np.ndarray:
+    """Working-space RGB `(N, 3)` → `space`, computed in `dtype` (float64, or float32 for speed).
 
     Raises: ValueError for an unknown space.
     """
     check_space(space)
-    x: np.ndarray = np.asarray(rgb, dtype=dtype)
+    linear = working.to_linear(rgb, dtype=dtype)
     if space == "linear":
-        return x.copy()
+        return linear.copy() if linear is rgb else linear
     if space == "log":
-        return np.arcsinh(x / x.dtype.type(_LOG_SCALE))
-    lms = x @ _M1[space].T.astype(dtype)
-    return np.cbrt(lms) @ _LMS_TO_LAB.T.astype(dtype)
+        return np.arcsinh(linear / linear.dtype.type(_LOG_SCALE))
+    return linear_to_oklab(linear, working.to_lms, dtype=dtype)
 
 
-def decode(values: np.ndarray, space: Space, *, dtype: type = np.float64) -> np.ndarray:
-    """`space` `(..., 3)` → scene-linear working RGB in `dtype`; inverse of `encode` to float rounding."""
+def decode(values: np.ndarray, space: Space, *, working: WorkingSpace, dtype: type = np.float64) -> np.ndarray:
+    """`space` `(N, 3)` → working-space RGB in `dtype`; inverse of `encode` to float rounding."""
     check_space(space)
     y: np.ndarray = np.asarray(values, dtype=dtype)
     if space == "linear":
-        return y.copy()
-    if space == "log":
-        return np.sinh(y) * y.dtype.type(_LOG_SCALE)
-    lms = y @ _LAB_TO_LMS.T.astype(dtype)
-    return (lms * lms * lms) @ _M1_INV[space].T.astype(dtype)
+        linear = y
+    elif space == "log":
+        linear = np.sinh(y) * y.dtype.type(_LOG_SCALE)
+    else:
+        linear = oklab_to_linear(y, working.to_lms, dtype=dtype)
+    back = working.from_linear(linear, dtype=dtype)
+    return back.copy() if back is values else back
 
 
 def affine_in_space(rgb: np.ndarray, matrix: np.ndarray, offset: np.ndarray, space: Space, *,
-                    dtype: type = np.float32) -> np.ndarray:
+                    working: WorkingSpace, dtype: type = np.float32, out: np.ndarray | None = None) -> np.ndarray:
     """`decode(encode(rgb) @ matrix.T + offset)` with the linear steps fused (one pass fewer per side).
 
-    Args: rgb (N, 3) scene-linear working RGB; matrix (3, 3) and offset (3,) act in `space`.
-    Returns: (N, 3) scene-linear working RGB in `dtype`.
+    Args: rgb (N, 3) working-space RGB; matrix (3, 3) and offset (3,) act in `space`; out: optional
+        C-contiguous (N, 3) array of `dtype` the result is written into (not `rgb`).
+    Returns: (N, 3) working-space RGB in `dtype` (`out` when given).
     """
     check_space(space)
-    if space in ("linear", "log"):
-        return decode(encode(rgb, space, dtype=dtype) @ matrix.T.astype(dtype) + offset.astype(dtype), space,
-                      dtype=dtype)
-    # Lab = c @ L.T with c = cbrt(lms); (c @ L.T) @ A.T + o = c @ (L.T A.T) + o; back: lms' = (.. @ Linv.T)^3
-    fused = (_LAB_TO_LMS @ matrix @ _LMS_TO_LAB).T.astype(dtype)
-    shift: np.ndarray = (offset @ _LAB_TO_LMS.T).astype(dtype)
-    c = np.cbrt(np.asarray(rgb, dtype=dtype) @ _M1[space].T.astype(dtype)) @ fused + shift
-    return (c * c * c) @ _M1_INV[space].T.astype(dtype)
+    if space == "oklab" and dtype == np.float32:
+        if working.color is None:  # the working space is the scene-linear one: write straight into `out`
+            return oklab_affine(np.asarray(rgb, np.float32), matrix, offset, working.to_lms, out=out)
+        linear = oklab_affine(working.to_linear(rgb, dtype=dtype), matrix, offset, working.to_lms)
+        return _into(working.from_linear(linear, dtype=dtype), out)
+    moved = encode(rgb, space, working=working, dtype=dtype) @ matrix.T.astype(dtype) + offset.astype(dtype)
+    return _into(decode(moved, space, working=working, dtype=dtype), out)
+
+
+def _into(values: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return values
+    out[...] = values
+    return out

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from facegraft.core.checks import check_image, check_matte
+from facegraft.core.color.perceptual import WorkingSpace
 from facegraft.core.post.color_spaces import Space, check_space, encode
 
 
 @dataclass(frozen=True)
 class ColorStats:
-    """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space`."""
+    """Weighted mean (3,) and covariance (3, 3) of a face region, in encoding `space` of the
+    working space named `working`."""
 
     mean: tuple[float, ...]
     cov: tuple[tuple[float, ...], ...]
     space: str
+    working: str
 
     @property
     def mean_array(self) -> np.ndarray:
@@ -28,9 +31,9 @@ class ColorStats:
         return np.asarray(self.cov, dtype=np.float64)
 
     @staticmethod
-    def from_arrays(mean: np.ndarray, cov: np.ndarray, space: str) -> "ColorStats":
+    def from_arrays(mean: np.ndarray, cov: np.ndarray, space: str, working: str) -> "ColorStats":
         return ColorStats(mean=tuple(float(v) for v in mean),
-                          cov=tuple(tuple(float(v) for v in row) for row in cov), space=space)
+                          cov=tuple(tuple(float(v) for v in row) for row in cov), space=space, working=working)
 
 
 def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float,
@@ -39,28 +42,32 @@ def masked_samples(image: np.ndarray, matte: np.ndarray, *, threshold: float,
 
     Raises: ValueError if no pixel is selected.
     """
-    selected = matte > threshold
-    count = int(np.count_nonzero(selected))
-    if count == 0:
+    index = np.flatnonzero(matte > threshold)  # then np.take: several times faster than a boolean mask
+    if len(index) == 0:
         raise ValueError(f"matte selects no pixels of {name} (none above {threshold}); "
                          "pass a matte that covers the face")
-    return image[..., :3][selected], matte[selected].astype(np.float64)
+    rgb = np.take(image.reshape(-1, image.shape[-1]), index, axis=0)[:, :3]
+    return np.ascontiguousarray(rgb), np.take(matte.reshape(-1), index).astype(np.float64)
 
 
 def weighted_mean_cov(samples: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean (3,) and covariance (3, 3) of float64 samples (N, 3) with weights (N,)."""
+    """Weighted mean (3,) and covariance (3, 3), float64, of samples (N, 3) (float32 or float64) with
+    weights (N,); accumulated in float64."""
     w = weights / weights.sum()
-    mean = w @ samples
-    centred = samples - mean
-    cov = (centred * w[:, None]).T @ centred
-    return mean, cov
+    centred = np.ascontiguousarray(samples.T, dtype=np.float64)  # (3, N): products on contiguous rows
+    mean = centred @ w
+    centred -= mean[:, None]  # in place: every large temporary costs fresh pages here
+    centred *= np.sqrt(w, out=w)  # sum_n w_n c_n c_n^T as a product of sqrt(w)-scaled rows
+    return mean, centred @ centred.T
 
 
-def color_stats(image: np.ndarray, matte: np.ndarray, *, space: Space = "oklab", threshold: float = 0.5) -> ColorStats:
+def color_stats(image: np.ndarray, matte: np.ndarray, *, working: WorkingSpace, space: Space = "oklab",
+                threshold: float = 0.5) -> ColorStats:
     """Masked, matte-weighted color statistics of `image` in encoding `space`.
 
     Args:
-        image: (H, W, 3|4) float32, scene-linear working space, unclipped (alpha ignored).
+        image: (H, W, 3|4) float32 in the plate's working space `working`, unclipped (alpha ignored).
+        working: the working space of `image` (the encodings start from its scene-linear form).
         matte: (H, W) float32 in [0, 1]; only pixels with matte > threshold count, weighted by it.
         space: encoding the statistics are taken in (see `color_spaces`).
         threshold: matte level that selects pixels.
@@ -71,8 +78,8 @@ def color_stats(image: np.ndarray, matte: np.ndarray, *, space: Space = "oklab",
     check_matte(matte, like=image)
     check_space(space)
     samples, weights = masked_samples(image, matte, threshold=threshold, name="image")
-    mean, cov = weighted_mean_cov(encode(samples, space), weights)
-    return ColorStats.from_arrays(mean, cov, space)
+    mean, cov = weighted_mean_cov(encode(samples, space, working=working, dtype=np.float32), weights)
+    return ColorStats.from_arrays(mean, cov, space, working.name)
 
 
 def smooth_stats(previous: ColorStats | None, current: ColorStats, *, alpha: float = 0.3) -> ColorStats:
@@ -81,36 +88,79 @@ def smooth_stats(previous: ColorStats | None, current: ColorStats, *, alpha: flo
     `alpha` is the weight of the current frame (1 = no smoothing). A convex mix of covariances stays
     positive semi-definite. Pass `None` as `previous` on the first frame of a shot.
 
-    Raises: ValueError if alpha is outside (0, 1] or the spaces differ.
+    Raises: ValueError if alpha is outside (0, 1] or the spaces (encoding or working) differ.
     """
     if not 0 < alpha <= 1:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
     if previous is None:
         return current
-    if previous.space != current.space:
-        raise ValueError(f"cannot smooth statistics of space {previous.space!r} with {current.space!r}")
+    if (previous.space, previous.working) != (current.space, current.working):
+        raise ValueError(f"cannot smooth statistics of space {previous.space!r} of {previous.working!r} with "
+                         f"{current.space!r} of {current.working!r}")
     mean = (1 - alpha) * previous.mean_array + alpha * current.mean_array
     cov = (1 - alpha) * previous.cov_array + alpha * current.cov_array
-    return ColorStats.from_arrays(mean, cov, current.space)
+    return ColorStats.from_arrays(mean, cov, current.space, current.working)
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndarray) -> np.ndarray:
     """Quantiles at `levels` (in [0, 1]) of 1-D `values` with non-negative `weights` (midpoint rule)."""
-    order = np.argsort(values, kind="stable")
-    v = values[order]
-    cw = np.cumsum(weights[order])
-    cdf = (cw - 0.5 * weights[order]) / cw[-1]
-    return np.interp(levels, cdf, v)
+    order = np.argsort(values)  # ties in any order: equal values give the same quantiles
+    w = weights[order]
+    cdf = np.cumsum(w)
+    total = cdf[-1]
+    cdf -= 0.5 * w
+    cdf /= total
+    return np.interp(levels, cdf, values[order])
 
 
 def quantile_map(x: np.ndarray, source_q: np.ndarray, target_q: np.ndarray) -> np.ndarray:
-    """Monotone map sending quantiles `source_q` to `target_q`, extended by a unit-slope shift.
+    """Monotone map sending quantiles `source_q` (strictly increasing) to `target_q`, extended by a
+    unit-slope shift; float64, the shape of `x`.
 
     Beyond the measured range values move by the end offsets instead of clamping, so HDR values
-    outside the masked range keep their distance from it.
+    outside the measured range keep their distance from it. Inside it this is `np.interp`.
     """
-    y = np.interp(x, source_q, target_q)
+    x = np.asarray(x)
+    segment = _segments(x, source_q)
+    slope = np.diff(target_q) / np.diff(source_q)
+    y = x - source_q[segment]
+    y *= slope[segment]
+    y += target_q[segment]
     low, high = x < source_q[0], x > source_q[-1]
     y[low] = target_q[0] + (x[low] - source_q[0])
     y[high] = target_q[-1] + (x[high] - source_q[-1])
     return y
+
+
+_BUCKETS = 4096
+
+
+def _segments(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Index j of the segment [knots[j], knots[j + 1]) holding each x, clipped to [0, len(knots) - 2].
+
+    A uniform bucket grid over the knots gives each x its segment in a few vectorised steps
+    (a binary search per value, as `np.interp`/`np.searchsorted` do, is several times slower on
+    unsorted pixels); knots crowded into a bucket fall back to the binary search.
+    """
+    last = len(knots) - 2
+    span = float(knots[-1] - knots[0])
+    if span <= 0:
+        return np.zeros(x.shape, np.intp)
+    grid = knots[0] + np.arange(_BUCKETS + 1) * (span / _BUCKETS)
+    first = np.clip(np.searchsorted(knots, grid, side="right") - 1, 0, last)
+    if int(np.diff(first).max(initial=0)) > 4:
+        return np.clip(np.searchsorted(knots, x, side="right") - 1, 0, last)
+    bucket = x - knots[0]
+    bucket *= _BUCKETS / span
+    np.clip(bucket, 0, _BUCKETS - 1, out=bucket)
+    segment = first[bucket.astype(np.intp)] + 1  # an index into `padded`, where knot j sits at j + 1
+    padded = np.concatenate(([-np.inf], knots[:-1], [np.inf]))  # the last segment takes every x above
+    for _ in range(6):  # at most 4 knots per bucket, plus rounding at the bucket edges
+        up = x >= padded[segment + 1]
+        down = x < padded[segment]
+        if not (up.any() or down.any()):
+            break
+        segment += up
+        segment -= down
+    segment -= 1
+    return np.clip(segment, 0, last, out=segment)

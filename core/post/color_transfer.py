@@ -11,7 +11,8 @@ pixel of `face`; compositing happens elsewhere):
 - `sot`: sliced optimal transport: each step averages the 1-D matches of several random bases.
 
 Statistics come from pixels with `matte > threshold`, weighted by the matte, in encoding `space`
-(see `color_spaces`; default OKLab with a signed cube root, so 2.0 and -0.1 survive). Random
+of the plate's working space (see `color_spaces`: through OCIO to the config's scene-linear space,
+then by default OKLab with a signed cube root, so 2.0 and -0.1 survive). Random
 choices use `numpy.random.default_rng(seed)` only: same inputs and seed, same output.
 """
 from typing import Literal
@@ -19,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from facegraft.core.checks import check_image, check_matte
+from facegraft.core.color.perceptual import WorkingSpace
 from facegraft.core.post.color_spaces import Space, affine_in_space, check_space, decode, encode
 from facegraft.core.post.color_stats import (ColorStats, masked_samples, quantile_map, weighted_mean_cov,
                                              weighted_quantiles)
@@ -32,25 +34,27 @@ _MAX_SAMPLES = 20_000  # per image, for idt/sot (a seeded subsample); histogram 
 
 
 def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, method: Method,
-                   amount: float = 1.0, seed: int = 0, space: Space = "oklab", threshold: float = 0.5,
-                   iterations: int | None = None, face_stats: ColorStats | None = None,
+                   working: WorkingSpace, amount: float = 1.0, seed: int = 0, space: Space = "oklab",
+                   threshold: float = 0.5, iterations: int | None = None, face_stats: ColorStats | None = None,
                    plate_stats: ColorStats | None = None,
                    apply_to: Literal["image", "matte"] = "image") -> np.ndarray:
     """Recolor `face` so its statistics inside `matte` match the plate's inside `matte`.
 
     Args:
-        face: (H, W, 3|4) float32, scene-linear working space (ACEScg for `space="oklab"`), unclipped;
-            aligned with `plate` (both frames, or both crops). Alpha is copied.
+        face: (H, W, 3|4) float32 in the plate's working space `working`, unclipped; aligned with
+            `plate` (both frames, or both crops). Alpha is copied.
         plate: (H, W, 3|4) float32, same space and size.
         matte: (H, W) float32 in [0, 1]: pixels with matte > threshold are measured, weighted by it.
         method: one of METHODS.
+        working: the working space of `face` and `plate` (`WorkingSpace.from_config`; `ACESCG` for
+            ACEScg pixels under the built-in config).
         amount: 0 returns `face` unchanged, 1 the full match; blended in the working space.
         seed: seed for `idt`/`sot` rotations and subsampling.
-        space: encoding the statistics are matched in (`oklab`, `oklab_rec709`, `log`, `linear`).
+        space: encoding the statistics are matched in (`oklab`, `log`, `linear`), derived from `working`.
         threshold: matte level that selects the measured pixels.
         iterations: `idt`/`sot` steps (default 10 / 8).
-        face_stats, plate_stats: precomputed (e.g. `smooth_stats`-smoothed) statistics in `space`,
-            used instead of measuring; linear methods only.
+        face_stats, plate_stats: precomputed (e.g. `smooth_stats`-smoothed) statistics in `space` of
+            `working`, used instead of measuring; linear methods only.
         apply_to: `image` recolors every pixel; `matte` only those with matte > 0 (others are
             copied from `face`), which is all a composite through this matte (or a smaller one)
             uses, and much faster on a full frame.
@@ -73,8 +77,9 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
     if (face_stats or plate_stats) and method not in LINEAR_METHODS:
         raise ValueError(f"precomputed statistics work with {LINEAR_METHODS}, not {method!r}")
     for stats in (face_stats, plate_stats):
-        if stats is not None and stats.space != space:
-            raise ValueError(f"statistics are in space {stats.space!r}, expected {space!r}")
+        if stats is not None and (stats.space, stats.working) != (space, working.name):
+            raise ValueError(f"statistics are in space {stats.space!r} of {stats.working!r}, expected {space!r} "
+                             f"of {working.name!r}")
     out = face.copy()
     if amount == 0:
         return out
@@ -82,24 +87,34 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
     plate_s, plate_w = masked_samples(plate, matte, threshold=threshold, name="plate")
     where = matte > 0
     face_rgb = face[..., :3][where] if apply_to == "matte" else face[..., :3].reshape(-1, 3)
+
+    def enc(x: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+        return encode(x, space, working=working, dtype=dtype)
+
     if method in LINEAR_METHODS:
-        src = face_stats or ColorStats.from_arrays(*weighted_mean_cov(encode(face_s, space), face_w), space)
-        dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(encode(plate_s, space), plate_w), space)
+        # samples encoded in float32 (as `color_stats` does), statistics accumulated in float64
+        src = face_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(face_s, np.float32), face_w), space,
+                                                   working.name)
+        dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(plate_s, np.float32), plate_w), space,
+                                                    working.name)
         matrix = _linear_matrix(method, src.cov_array, dst.cov_array)
         offset = dst.mean_array - src.mean_array @ matrix.T
-        rgb = affine_in_space(face_rgb, matrix, offset, space)
+        if apply_to == "image" and amount == 1 and face.shape[-1] == 3:  # straight into the output
+            affine_in_space(face_rgb, matrix, offset, space, working=working, out=out.reshape(-1, 3))
+            return out
+        rgb = affine_in_space(face_rgb, matrix, offset, space, working=working)
     else:
-        pixels = encode(face_rgb, space, dtype=np.float32)
+        pixels = enc(face_rgb, np.float32)
         if method == "histogram":
-            mapped = _match_axes(pixels, encode(face_s, space), face_w, encode(plate_s, space), plate_w, np.eye(3))
+            mapped = _match_channels(pixels, enc(face_s, np.float32), face_w, enc(plate_s, np.float32), plate_w)
         else:
             rng = np.random.default_rng(seed)
-            fs, fw = _subsample(encode(face_s, space), face_w, rng)
-            ps, pw = _subsample(encode(plate_s, space), plate_w, rng)
+            fs, fw = _subsample(enc(face_s), face_w, rng)
+            ps, pw = _subsample(enc(plate_s), plate_w, rng)
             bases = 1 if method == "idt" else 4
             steps = iterations if iterations is not None else (10 if method == "idt" else 8)
             mapped = _iterative(pixels, fs, fw, ps, pw, rng, steps=steps, bases=bases)
-        rgb = decode(mapped, space, dtype=np.float32)
+        rgb = decode(mapped, space, working=working, dtype=np.float32)
     if amount != 1:
         rgb = face_rgb + np.float32(amount) * (rgb - face_rgb)
     if apply_to == "image":
@@ -143,15 +158,14 @@ def _axis_map(src: np.ndarray, src_w: np.ndarray, dst: np.ndarray, dst_w: np.nda
     return src_q, weighted_quantiles(dst, dst_w, _LEVELS)
 
 
-def _match_axes(pixels: np.ndarray, fs: np.ndarray, fw: np.ndarray, ps: np.ndarray, pw: np.ndarray,
-                basis: np.ndarray) -> np.ndarray:
-    """One quantile-matching pass along the rows of the orthonormal `basis`; returns moved pixels."""
-    out = pixels.copy()
-    for axis in basis:
-        src_q, dst_q = _axis_map(fs @ axis, fw, ps @ axis, pw)
-        proj = pixels @ axis
-        out += np.outer(quantile_map(proj, src_q, dst_q) - proj, axis)
-    return out
+def _match_channels(pixels: np.ndarray, fs: np.ndarray, fw: np.ndarray, ps: np.ndarray,
+                    pw: np.ndarray) -> np.ndarray:
+    """One quantile-matching pass along each channel of `space`; returns the moved pixels (N, 3)."""
+    planar = np.ascontiguousarray(pixels.T)
+    for c in range(3):
+        src_q, dst_q = _axis_map(fs[:, c], fw, ps[:, c], pw)
+        planar[c] = quantile_map(planar[c], src_q, dst_q)
+    return planar.T
 
 
 def _random_basis(rng: np.random.Generator) -> np.ndarray:

@@ -18,6 +18,7 @@ from scipy import ndimage
 from facegraft.core.checks import check_image, check_matte
 
 _RESIDUAL_SIGMA = 1.5
+MIN_GRAIN_PIXELS = 64  # pixels `estimate_grain` must measure for stable sigma/size/correlation
 _SIZES = np.linspace(0.0, 3.0, 31)
 
 
@@ -78,6 +79,17 @@ def _residual(image: np.ndarray) -> np.ndarray:
     return rgb - ndimage.gaussian_filter(rgb, sigma=(_RESIDUAL_SIGMA, _RESIDUAL_SIGMA, 0.0), mode="nearest")
 
 
+def grain_pixels(matte: np.ndarray, *, threshold: float = 0.5) -> int:
+    """How many pixels `estimate_grain` would measure in `matte` (H, W): those with matte > threshold,
+    two pixels in from the region's and the image's edge. At least `MIN_GRAIN_PIXELS` are needed."""
+    return int(np.count_nonzero(_measured_region(matte, threshold)))
+
+
+def _measured_region(matte: np.ndarray, threshold: float) -> np.ndarray:
+    # one pixel in from the edge of the image and of the region: the blur there sees outside pixels
+    return ndimage.binary_erosion(matte > threshold, iterations=2, border_value=0)
+
+
 def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0.5) -> GrainEstimate:
     """Measure the grain of `plate` over the pixels where `matte > threshold`.
 
@@ -86,15 +98,16 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
         matte: (H, W) float32 in [0, 1], the face region (eroded a little avoids the face edge).
         threshold: matte level that selects the pixels measured.
     Returns: GrainEstimate (sigma per channel in the plate's units).
-    Raises: TypeError/ValueError for bad arrays; ValueError if fewer than 64 pixels are selected.
+    Raises: TypeError/ValueError for bad arrays; ValueError if fewer than `MIN_GRAIN_PIXELS` pixels
+        are measured (check `grain_pixels` first on faces that may be small).
     """
     check_image(plate, channels=(3, 4), name="plate")
     check_matte(matte, like=plate)
-    # one pixel in from the edge of the image and of the region: the blur there sees outside pixels
-    inside = ndimage.binary_erosion(matte > threshold, iterations=2, border_value=0)
+    inside = _measured_region(matte, threshold)
     count = int(inside.sum())
-    if count < 64:
-        raise ValueError(f"estimate_grain needs at least 64 pixels with matte > {threshold}, got {count}")
+    if count < MIN_GRAIN_PIXELS:
+        raise ValueError(f"estimate_grain needs at least {MIN_GRAIN_PIXELS} pixels with matte > {threshold}, "
+                         f"got {count}; check grain_pixels first")
     residual = _residual(plate)
     samples = residual[inside].astype(np.float64)
     sigma_r = 1.4826 * np.median(np.abs(samples - np.median(samples, axis=0)), axis=0)

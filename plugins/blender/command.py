@@ -1,14 +1,18 @@
 """The `facegraft` command lines the add-on runs, and what it reads back (no bpy).
 
-Kept in step with facegraft.plugins.cli.node (progress lines) and facegraft.nodes.binding (the
-`NAME=PATTERN[:LAYER]` syntax); tests/plugins/blender check both against the real command.
+Kept in step with facegraft.nodes.binding (the `NAME=PATTERN[:LAYER]` syntax); progress lines,
+error lines, values and the version check come from `host_command` (a vendored copy of
+plugins/host_command.py, shared with the Nuke toolset); tests/plugins/blender check them against
+the real command.
 """
-import json
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-PROGRESS_PREFIX = "facegraft-progress"
+from .host_command import PROGRESS_PREFIX, error_line, format_value, list_argv, listed_version, parse_progress
+
+__all__ = ["PROGRESS_PREFIX", "CommandError", "binding", "check_listing", "error_line", "format_value", "list_argv",
+           "parse_progress", "run_argv"]
 
 
 class CommandError(Exception):
@@ -21,14 +25,6 @@ def binding(plane: str, source: str, selected: str) -> str:
     if not source or source.startswith(":"):
         return f"{plane}={selected}{source}"
     return f"{plane}={source}"
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def run_argv(command: Sequence[str], node: Mapping[str, Any], sources: Mapping[str, str], selected: str,
@@ -45,38 +41,15 @@ def run_argv(command: Sequence[str], node: Mapping[str, Any], sources: Mapping[s
     return argv + ["--progress", "lines"]
 
 
-def list_argv(command: Sequence[str]) -> list[str]:
-    return [*command, "node", "list", "--json"]
-
-
 def check_listing(text: str, node: Mapping[str, Any], command: Sequence[str]) -> None:
     """Compare `node list --json` output with the add-on's manifest entry. Raises CommandError."""
     shown = shlex.join(command)
     try:
-        listed = {n["name"]: n for n in json.loads(text)["nodes"]}
-    except (ValueError, KeyError, TypeError):
+        version = listed_version(text, node["name"])
+    except ValueError:
         raise CommandError(f"{shown}: not a facegraft command (unexpected 'node list' output); "
                            "set the facegraft path in the add-on preferences") from None
-    found = listed.get(node["name"])
-    if found is None or found["version"] != node["version"]:
-        have = "no such node" if found is None else f"v{found['version']}"
+    if version != node["version"]:
+        have = "no such node" if version is None else f"v{version}"
         raise CommandError(f"{shown} has {node['name']} {have}, the add-on expects v{node['version']}; "
                            "reinstall the add-on with 'facegraft install blender' from the facegraft you use")
-
-
-def parse_progress(line: str) -> tuple[int, int, int] | None:
-    parts = line.split()
-    if len(parts) != 4 or parts[0] != PROGRESS_PREFIX:
-        return None
-    try:
-        return int(parts[1]), int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
-
-
-def error_line(stderr: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith("facegraft: error:"):
-            return line[len("facegraft: error:"):].strip()
-    return lines[-1] if lines else "no output"

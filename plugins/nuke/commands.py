@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from facegraft.core.errors import FacegraftError
-from facegraft.nodes.schema import PROGRESS_PREFIX, NodeSpec
+from facegraft.nodes.schema import NodeSpec
+from facegraft.plugins.host_command import error_line, format_value, list_argv, listed_version, parse_progress
+
+__all__ = ["CONFIG_NAME", "HostError", "check_node_list", "error_line", "farm_argv", "format_value", "list_argv",
+           "load_command", "missing_command", "node_run_args", "parse_progress", "process_argv", "run_streaming",
+           "work_paths"]
 
 CONFIG_NAME = "config.json"
 
@@ -33,14 +38,6 @@ def load_command(toolset: Path) -> list[str]:
 def work_paths(work: Path, spec: NodeSpec) -> tuple[dict[str, str], str]:
     """Input patterns per plane and the output pattern, under the node's work folder."""
     return {p.name: str(work / f"{p.name}.####.exr") for p in spec.inputs}, str(work / "out.####.exr")
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def node_run_args(spec: NodeSpec, inputs: Mapping[str, str], layers: Mapping[str, str | None], output: str,
@@ -67,38 +64,23 @@ def farm_argv(command: Sequence[str], run_args: Sequence[str], *, engine: str) -
     return [*command, "farm", "submit", "--engine", engine, "--", *run_args]
 
 
-def list_argv(command: Sequence[str]) -> list[str]:
-    return [*command, "node", "list", "--json"]
-
-
 def check_node_list(text: str, spec: NodeSpec, *, command: Sequence[str]) -> None:
     """Compare `facegraft node list --json` with the toolset's spec. Raises HostError saying what to update."""
     shown = shlex.join(command)
     try:
-        listed = {n["name"]: n for n in json.loads(text)["nodes"]}
-    except (ValueError, KeyError, TypeError):
+        version = listed_version(text, spec.name)
+    except ValueError:
         raise HostError(f"{shown}: unexpected output from 'node list --json'; is this the facegraft command?") from None
-    if spec.name not in listed:
+    if version is None:
         raise HostError(f"{shown} has no node {spec.name}; update facegraft or reinstall the toolset")
-    if listed[spec.name]["version"] != spec.version:
-        raise HostError(f"{shown} has {spec.name} v{listed[spec.name]['version']}, this toolset expects "
+    if version != spec.version:
+        raise HostError(f"{shown} has {spec.name} v{version}, this toolset expects "
                         f"v{spec.version}; run 'facegraft install nuke' with the facegraft you use")
 
 
 def missing_command(command: Sequence[str]) -> HostError:
     return HostError(f"{shlex.join(command)}: facegraft command not found; install facegraft and run "
                      "'facegraft install nuke' again (it records the command's path)")
-
-
-def parse_progress(line: str) -> tuple[int, int, int] | None:
-    """(done, total, frame) from a `facegraft-progress DONE TOTAL FRAME` line, else None."""
-    parts = line.split()
-    if len(parts) != 4 or parts[0] != PROGRESS_PREFIX:
-        return None
-    try:
-        return int(parts[1]), int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
 
 
 def run_streaming(argv: Sequence[str], *, on_progress: Callable[[int, int, int], None],
@@ -124,12 +106,3 @@ def run_streaming(argv: Sequence[str], *, on_progress: Callable[[int, int, int],
             if cancelled() and proc.poll() is None:
                 proc.terminate()
     return proc.wait(), "".join(kept)
-
-
-def error_line(stderr: str) -> str:
-    """The one-line `facegraft: error: ...` message of a failed run (else its last line)."""
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith("facegraft: error:"):
-            return line[len("facegraft: error:"):].strip()
-    return lines[-1] if lines else "no output"

@@ -21,6 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLA
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from facegraft.core.color.perceptual import ACESCG  # noqa: E402
 from facegraft.core.post import (color_transfer, estimate_grain, feather_distance, feather_gaussian, grow_matte,
                                  match_grain, poisson_blend, unsharp_mask)
 
@@ -118,15 +119,18 @@ def run_case(label, face, plate, matte, *, repeats, quick, full_frame):
     for method in ("avg", "rct", "lct", "mkl", "histogram"):
         base = (lambda m=method: naive_histogram(face, plate, matte)) if method == "histogram" else \
             (lambda m=method: naive_linear(face, plate, matte, m))
-        row(f"color {method}", lambda m=method: color_transfer(face, plate, matte, method=m, apply_to=apply_to),
+        row(f"color {method}", lambda m=method: color_transfer(face, plate, matte, method=m, working=ACESCG,
+                                                                    apply_to=apply_to),
             base, "numpy naive (masked by *)")
     if full_frame:
-        row("color rct, apply_to=image", lambda: color_transfer(face, plate, matte, method="rct"),
+        row("color rct, apply_to=image", lambda: color_transfer(face, plate, matte, method="rct", working=ACESCG),
             lambda: naive_linear(face, plate, matte, "rct"), "numpy naive (masked by *)")
     slow_reps = 1 if (quick and full_frame) else max(1, repeats // 2)
-    row("color idt (10 steps)", lambda: color_transfer(face, plate, matte, method="idt", apply_to=apply_to),
+    row("color idt (10 steps)", lambda: color_transfer(face, plate, matte, method="idt", working=ACESCG,
+                                                              apply_to=apply_to),
         lambda: naive_idt(face, plate, matte), "numpy naive idt", reps=slow_reps)
-    row("color sot (8 steps x 4)", lambda: color_transfer(face, plate, matte, method="sot", apply_to=apply_to),
+    row("color sot (8 steps x 4)", lambda: color_transfer(face, plate, matte, method="sot", working=ACESCG,
+                                                                 apply_to=apply_to),
         lambda: naive_idt(face, plate, matte, steps=8, bases=4), "numpy naive sot", reps=slow_reps)
     row("poisson normal", lambda: poisson_blend(face, plate, matte),
         lambda: seamless_clone(face, plate, matte), "cv2.seamlessClone uint8")

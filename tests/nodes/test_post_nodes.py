@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from facegraft.core.color.perceptual import ACESCG
 from facegraft.core.post.color_transfer import color_transfer
 from facegraft.core.post.grain import match_grain
 from facegraft.core.post.matte import feather_distance, feather_gaussian, grow_matte
@@ -22,7 +23,7 @@ def test_color_match_is_color_transfer_matted_over(method: str) -> None:
     p, inside = planes(color_match.SPEC)
     params = color_match.SPEC.validate({"method": method, "amount": 0.7, "seed": 4})
     got = color_match.process(**p, **params)
-    face = color_transfer(p["face"], p["plate"], p["matte"], method=method, amount=0.7, seed=4)
+    face = color_transfer(p["face"], p["plate"], p["matte"], method=method, working=ACESCG, amount=0.7, seed=4)
     m = p["matte"][..., None]
     assert np.allclose(got[inside], (p["plate"] + m * (face - p["plate"]))[inside], atol=1e-6)
     assert np.array_equal(got[p["matte"] == 1], face[p["matte"] == 1])

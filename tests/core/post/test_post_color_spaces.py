@@ -2,8 +2,18 @@
 import numpy as np
 import pytest
 
-from facegraft.core.post.color_spaces import SPACES, decode, encode
-from facegraft.core.post.color_stats import ColorStats, color_stats, quantile_map, smooth_stats, weighted_quantiles
+from functools import partial
+
+from facegraft.core.color.perceptual import ACESCG
+from facegraft.core.post import color_spaces
+from facegraft.core.post.color_spaces import SPACES
+from facegraft.core.post.color_stats import ColorStats, quantile_map, smooth_stats, weighted_quantiles
+from facegraft.core.post.color_stats import color_stats as stats_in
+
+# ACEScg pixels under the built-in config (other working spaces: test_post_working_space.py)
+encode = partial(color_spaces.encode, working=ACESCG)
+decode = partial(color_spaces.decode, working=ACESCG)
+color_stats = partial(stats_in, working=ACESCG)
 
 
 @pytest.mark.parametrize("space", SPACES)
@@ -69,8 +79,8 @@ def test_color_stats_empty_matte():
 
 
 def test_smooth_stats_ema():
-    a = ColorStats.from_arrays(np.zeros(3), np.eye(3), "oklab")
-    b = ColorStats.from_arrays(np.ones(3), 3 * np.eye(3), "oklab")
+    a = ColorStats.from_arrays(np.zeros(3), np.eye(3), "oklab", "ACEScg")
+    b = ColorStats.from_arrays(np.ones(3), 3 * np.eye(3), "oklab", "ACEScg")
     assert smooth_stats(None, b) == b
     s = smooth_stats(a, b, alpha=0.25)
     np.testing.assert_allclose(s.mean_array, [0.25] * 3)
@@ -79,7 +89,9 @@ def test_smooth_stats_ema():
     with pytest.raises(ValueError):
         smooth_stats(a, b, alpha=0.0)
     with pytest.raises(ValueError):
-        smooth_stats(a, ColorStats.from_arrays(np.ones(3), np.eye(3), "linear"))
+        smooth_stats(a, ColorStats.from_arrays(np.ones(3), np.eye(3), "linear", "ACEScg"))
+    with pytest.raises(ValueError, match="ACES2065-1"):
+        smooth_stats(a, ColorStats.from_arrays(np.ones(3), np.eye(3), "oklab", "ACES2065-1"))
 
 
 def test_quantile_map_extends_without_clamping():
@@ -100,8 +112,8 @@ def test_fused_affine_equals_encode_affine_decode(space):
     matrix = np.eye(3) + 0.1 * rng.standard_normal((3, 3))
     offset = 0.05 * rng.standard_normal(3)
     expect = decode(encode(rgb, space) @ matrix.T + offset, space)
-    got = affine_in_space(rgb, matrix, offset, space, dtype=np.float64)
+    got = affine_in_space(rgb, matrix, offset, space, working=ACESCG, dtype=np.float64)
     np.testing.assert_allclose(got, expect, rtol=1e-10, atol=1e-12)
-    got32 = affine_in_space(rgb.astype(np.float32), matrix, offset, space)
+    got32 = affine_in_space(rgb.astype(np.float32), matrix, offset, space, working=ACESCG)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, expect, rtol=1e-4, atol=1e-5)

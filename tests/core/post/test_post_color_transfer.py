@@ -2,8 +2,15 @@
 import numpy as np
 import pytest
 
-from facegraft.core.post.color_stats import color_stats, smooth_stats
-from facegraft.core.post.color_transfer import METHODS, color_transfer
+from functools import partial
+
+from facegraft.core.color.perceptual import ACESCG
+from facegraft.core.post.color_stats import color_stats as stats_in, smooth_stats
+from facegraft.core.post.color_transfer import METHODS, color_transfer as transfer
+
+# ACEScg pixels under the built-in config (other working spaces: test_post_working_space.py)
+color_transfer = partial(transfer, working=ACESCG)
+color_stats = partial(stats_in, working=ACESCG)
 
 H = W = 48
 

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from facegraft.core.models.encoding import srgb_eotf, srgb_oetf
-from facegraft.core.train.color_transfer import _masked_stats, lab_to_rgb, match_color_stats, rgb_to_lab
+from facegraft.core.models.encoding import lab_to_srgb as lab_to_rgb, srgb_eotf, srgb_oetf, srgb_to_lab as rgb_to_lab
+from facegraft.core.train.color_transfer import _masked_stats, match_color_stats
 
 
 def test_srgb_round_trip_and_known_values() -> None:
@@ -24,6 +24,19 @@ def test_lab_round_trip() -> None:
     torch.manual_seed(0)
     x = torch.rand(2, 3, 8, 8, dtype=torch.float64)
     assert torch.allclose(lab_to_rgb(rgb_to_lab(x)), x, atol=1e-6)
+    last = x.permute(0, 2, 3, 1)  # channels last: the same numbers
+    assert torch.allclose(rgb_to_lab(last, dim=-1), rgb_to_lab(x).permute(0, 2, 3, 1), atol=1e-12)
+
+
+def test_lab_agrees_with_opencv() -> None:
+    """An independent reference: OpenCV's float sRGB -> Lab (it tabulates the sRGB curve: within 0.3)."""
+    import cv2
+    import numpy as np
+
+    rgb = np.random.default_rng(1).random((16, 16, 3), dtype=np.float32)
+    ours = rgb_to_lab(torch.from_numpy(rgb), dim=-1).numpy()
+    assert np.abs(ours - cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)).max() < 0.5
+    assert np.abs(ours - cv2.cvtColor(rgb, cv2.COLOR_LRGB2Lab)).max() > 5  # control: no sRGB decode is far off
 
 
 def test_transfer_matches_masked_statistics() -> None:
