@@ -4,6 +4,9 @@ One interpreter per model file and instance; `run` feeds one float32 input tenso
 every output tensor, in the model's output order. Not thread-safe (an interpreter holds its
 tensors): give each worker its own backend.
 """
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,22 @@ from typing import Any
 import numpy as np
 
 from facegraft.core.errors import ModelMismatchError
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the block. LiteRT writes "INFO: Created TensorFlow Lite
+    XNNPACK delegate for CPU." from C++ on the process's first allocation, with no switch to turn it off;
+    on a command's stderr it would stand before the one error line. Errors still reach Python as
+    exceptions."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @dataclass
@@ -31,7 +50,8 @@ class TfliteModel:
                                      "pip install ai-edge-litert") from exc
         try:
             interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
-            interpreter.allocate_tensors()
+            with _native_stderr_silenced():
+                interpreter.allocate_tensors()
         except (RuntimeError, ValueError) as exc:
             raise ModelMismatchError(f"{self.path}: not a model LiteRT can run ({str(exc)[:120]}); "
                                      "reinstall the package that ships it") from exc

@@ -112,3 +112,16 @@ def test_nothing_in_blank_or_noise_images(full):
     assert full(noise) == []
     with pytest.raises(ValueError):
         full(np.zeros((10, 10, 3), np.float32))
+
+
+def test_loading_a_model_writes_nothing_on_stderr():
+    """LiteRT's C++ "Created TensorFlow Lite XNNPACK delegate" line must not reach a command's stderr
+    (it would stand before the one error line); a fresh process, since LiteRT says it once per process."""
+    import subprocess
+    import sys
+
+    code = ("from facegraft.core.detect.blazeface import BlazeFaceDetector, FULL_RANGE; "
+            "import numpy as np; BlazeFaceDetector(FULL_RANGE)(np.zeros((256, 256, 3), np.uint8))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
