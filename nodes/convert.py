@@ -82,7 +82,7 @@ def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = 
 
     values = SPEC.validate(params)
     SPEC.require(values)
-    settings_from(values)  # parameter errors before any file is opened
+    settings_from(values, mask_model_id=values["mask_model"])  # parameter errors before any file is opened
     segmenter, mask_model_id = None, ""
     if values["mask_model"]:
         from facegraft.core.masks.segment import SegmentMasker, load_mask_model

@@ -33,22 +33,22 @@ def shape_alpha(rng: np.random.Generator, size: int, kind: str) -> np.ndarray:
         points = center + np.stack([np.cos(angles), np.sin(angles)], 1) * radii[:, None]
         canvas = fill_polygons((size, size), [points])
     elif kind == "ellipse":
-        center = tuple(int(v) for v in rng.uniform(0.1, 0.9, 2) * s * 16)
-        axes = tuple(int(v) for v in rng.uniform(0.06, 0.3, 2) * s * 16)
-        cv2.ellipse(canvas, center, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1, cv2.LINE_AA, shift=4)
+        middle = [int(v) for v in rng.uniform(0.1, 0.9, 2) * s * 16]
+        axes = [int(v) for v in rng.uniform(0.06, 0.3, 2) * s * 16]
+        cv2.ellipse(canvas, middle, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1, cv2.LINE_AA, shift=4)
     elif kind == "strokes":  # hair: a bundle of curved strands from one side
         start = rng.uniform(0, s, 2)
         direction = rng.uniform(0, 2 * np.pi)
         for _ in range(int(rng.integers(3, 14))):
             p = start + rng.normal(0, 0.06 * s, 2)
             angle = direction + rng.normal(0, 0.3)
-            points = [p]
+            strand = [p]
             for _ in range(12):
                 angle += rng.normal(0, 0.25)
                 p = p + 0.06 * s * np.array([np.cos(angle), np.sin(angle)])
-                points.append(p)
+                strand.append(p)
             width = max(1, int(round(rng.uniform(0.006, 0.03) * s)))
-            cv2.polylines(canvas, [np.round(np.array(points) * 16).astype(np.int32)], False, 1.0, width,
+            cv2.polylines(canvas, [np.round(np.array(strand) * 16).astype(np.int32)], False, 1.0, width,
                           cv2.LINE_AA, shift=4)
     elif kind == "hand":  # a palm from outside the crop with four fingers
         angle = rng.uniform(0, 2 * np.pi)
@@ -57,13 +57,13 @@ def shape_alpha(rng: np.random.Generator, size: int, kind: str) -> np.ndarray:
         palm = s / 2 + outward * (0.55 * s)
         tip_dir = -outward
         side = np.array([-tip_dir[1], tip_dir[0]])
-        width = rng.uniform(0.14, 0.24) * s
-        cv2.ellipse(canvas, tuple(int(v) for v in palm * 16), (int(width * 16), int(width * 1.3 * 16)),
+        palm_width = rng.uniform(0.14, 0.24) * s
+        cv2.ellipse(canvas, tuple(int(v) for v in palm * 16), (int(palm_width * 16), int(palm_width * 1.3 * 16)),
                     float(np.degrees(angle)) + 90, 0, 360, 1.0, -1, cv2.LINE_AA, shift=4)
         for k in range(4):
-            base = palm + side * width * (k - 1.5) * 0.55 + tip_dir * width * 0.6
+            base = palm + side * palm_width * (k - 1.5) * 0.55 + tip_dir * palm_width * 0.6
             tip = base + tip_dir * reach * rng.uniform(0.7, 1.1) + side * rng.normal(0, 0.03 * s)
-            thick = max(1, int(round(width * 0.32)))
+            thick = max(1, int(round(palm_width * 0.32)))
             cv2.line(canvas, tuple(int(v) for v in base * 16), tuple(int(v) for v in tip * 16), 1.0, thick,
                      cv2.LINE_AA, shift=4)
     else:
@@ -113,12 +113,14 @@ def _smooth_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray
 
 
 def occlude(crop: np.ndarray, label: np.ndarray, rng: np.random.Generator, *, count: int,
-            donors: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            donors: Sequence[np.ndarray] = (), shapes: Sequence[str] = SHAPES,
+            fills: Sequence[str] = FILLS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Paste `count` random occluders over `crop`.
 
     Args:
         crop: (S, S, 3) float32 in [0, 1]. label: (S, S) float32 face label in [0, 1].
         donors: other crops (S, S, 3) whose pixels may fill an occluder.
+        shapes, fills: the kinds drawn from (see SHAPES, FILLS).
     Returns: (image (S, S, 3), label (S, S) = label * (1 - alpha), alpha (S, S) of all occluders), float32.
     """
     size = crop.shape[0]
@@ -127,8 +129,8 @@ def occlude(crop: np.ndarray, label: np.ndarray, rng: np.random.Generator, *, co
     weight = label > 0.5
     skin = image[weight].mean(0) if weight.any() else image.reshape(-1, 3).mean(0)
     for _ in range(count):
-        alpha = shape_alpha(rng, size, SHAPES[int(rng.integers(len(SHAPES)))])
-        kind = FILLS[int(rng.integers(len(FILLS)))]
+        alpha = shape_alpha(rng, size, shapes[int(rng.integers(len(shapes)))])
+        kind = fills[int(rng.integers(len(fills)))]
         texture = fill_texture(rng, size, kind, skin=skin, donors=donors)
         image = image * (1 - alpha[..., None]) + texture * alpha[..., None]
         total = 1 - (1 - total) * (1 - alpha)

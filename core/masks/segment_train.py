@@ -105,7 +105,7 @@ def _geometry(images: tuple[np.ndarray, ...], rng: np.random.Generator, size: in
     angle = rng.uniform(-12, 12)
     scale = rng.uniform(0.9, 1.1)
     matrix = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), angle, scale)
-    matrix[:, 2] += rng.uniform(-0.06, 0.06, 2) * size
+    matrix[:, 2] = matrix[:, 2] + rng.uniform(-0.06, 0.06, 2) * size
     return tuple(cv2.warpAffine(np.ascontiguousarray(a), matrix, (size, size), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REFLECT) for a in images)
 
@@ -113,7 +113,7 @@ def _geometry(images: tuple[np.ndarray, ...], rng: np.random.Generator, size: in
 def _jitter(prior: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
     """The prior moved a little against the pixels: landmark error of a few percent."""
     matrix = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), rng.uniform(-3, 3), rng.uniform(0.96, 1.04))
-    matrix[:, 2] += rng.normal(0, 0.015, 2) * size
+    matrix[:, 2] = matrix[:, 2] + rng.normal(0, 0.015, 2) * size
     return cv2.warpAffine(prior, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
 
@@ -148,7 +148,7 @@ class SegmentReport:
 
 
 def train_segmenter(samples: SegmentSamples, out: str | Path, *, steps: int, config: SegmentConfig = SegmentConfig(),
-                    batch: int = 16, learning_rate: float = 2e-3, roto_weight: float = 4.0, seed: int = 0,
+                    batch: int = 16, learning_rate: float = 4e-3, roto_weight: float = 4.0, seed: int = 0,
                     resume: bool = False, save_every: int = 250, device: str = "cpu",
                     sources: Sequence[str] = (), threads: int | None = None,
                     progress: Callable[[int, int], None] | None = None) -> SegmentReport:
@@ -198,7 +198,7 @@ def _train(samples: SegmentSamples, out: Path, *, steps: int, config: SegmentCon
     if start and optimizer_sha:
         load_optimizer_state(optimizer, out, optimizer_sha)
     network.train()
-    began, losses = time.monotonic(), []
+    began, losses = time.monotonic(), list[float]()
 
     def save(step: int) -> None:
         state = {"step": step, "seed": seed, "batch": batch, "learning_rate": learning_rate,

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--resolution", type=_resolution, default=128,
                        help="the network's working size in px, a multiple of 8 (default 128)")
     train.add_argument("--batch", type=integer(1, 256), default=16, help="crops per step (default 16)")
-    train.add_argument("--lr", type=real(0, 1, low_open=True), default=3e-3, help="learning rate (default 0.003)")
+    train.add_argument("--lr", type=real(0, 1, low_open=True), default=4e-3, help="learning rate (default 0.004)")
     train.add_argument("--roto-weight", type=real(1, 100), default=4.0,
                        help="weight of a roto-labelled face against a synthetic one (default 4)")
     train.add_argument("--seed", type=SEED, default=0, help="random seed (batches are a function of it and the step)")

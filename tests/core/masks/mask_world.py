@@ -14,7 +14,7 @@ from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.alignments.format import Alignments, AlignmentsHeader, FaceAlignment
 from facegraft.core.faceset import FaceSet, FaceSetWriter
 from facegraft.core.masks.landmark import face_outline, hull_mask, landmark_mask
-from facegraft.core.masks.occluders import fill_texture, occlude, shape_alpha
+from facegraft.core.masks.occluders import FILLS, fill_texture, occlude, shape_alpha
 from facegraft.core.media.image_io import new_image, write_image
 from facegraft.core.media.video import read_video
 
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "train"))
 from faceset_builder import build_faceset  # noqa: E402,F401
 
 SIZE = 64  # face crop side in the tests
+COLORED = ("flat", "gradient", "noise", "stripes")  # occluder fills that are not skin or other crops' pixels
 RESOLUTION = 64  # the mask model's working side in the tests
 
 
@@ -34,14 +35,14 @@ def hull(faceset: FaceSet, index: int) -> np.ndarray:
     return landmark_mask(faceset.faces[index].landmarks, size=faceset.size)
 
 
-def occluded_faces(faceset: FaceSet, indices, donors, *, seed: int, count: int = 2):
+def occluded_faces(faceset: FaceSet, indices, donors, *, seed: int, count: int = 2, fills=FILLS):
     """[(image, truth, hull)] for the faces `indices`, each with `count` occluders (fixed seed)."""
     rng = np.random.default_rng(seed)
     out = []
     for i in indices:
         crop, _ = faceset.load(i)
         face = hull(faceset, i)
-        image, truth, _ = occlude(crop, face, rng, count=count, donors=donors)
+        image, truth, _ = occlude(crop, face, rng, count=count, donors=donors, fills=fills)
         out.append((image, truth, face))
     return out
 
@@ -56,12 +57,15 @@ def bar_alpha(size: int) -> np.ndarray:
 
 
 def barred_faceset(faceset: FaceSet, out: Path) -> FaceSet:
-    """`faceset` with the bar pasted (dark grey) over every face, as if it stood in the shot."""
+    """`faceset` with the bar pasted over every face, as if it stood in the shot: skin-toned (an arm
+    resting on the cheek), so the synthetic training alone does not tell it from the face."""
     writer = FaceSetWriter(out, size=faceset.size, face_type=faceset.face_type)
     alpha = bar_alpha(faceset.size)[..., None]
+    first, _ = faceset.load(0)
+    tone = (first[hull(faceset, 0) > 0.5].mean(0) * 0.9).astype(np.float32)
     for i, record in enumerate(faceset.faces):
         crop, mask = faceset.load(i)
-        writer.add(crop=crop * (1 - alpha) + np.float32(0.18) * alpha, mask=mask, source=record.source,
+        writer.add(crop=crop * (1 - alpha) + tone * alpha, mask=mask, source=record.source,
                    frame=record.frame, face_id=record.face_id, frame_to_crop=record.frame_to_crop,
                    landmarks=record.landmarks)
     return writer.save()
@@ -87,7 +91,8 @@ def occluded_plate(faceset: FaceSet, indices, folder: Path, donors, *, seed: int
     """Plate frames of the face set's clip with occluders pasted over each face (in plate space).
 
     Returns: (EXR pattern, Alignments, {frame: (plate (H, W, 3), occluder alpha (H, W), face hull (H, W))}),
-    pixels sRGB-encoded (read the plate with that color space).
+    pixels sRGB-encoded (read the plate with that color space); the hull is cut to the crop's
+    footprint (a mask model sees only the crop).
     """
     source = faceset.faces[indices[0]].source
     frames = {faceset.faces[i].frame: i for i in indices}
@@ -114,7 +119,9 @@ def occluded_plate(faceset: FaceSet, indices, folder: Path, donors, *, seed: int
         plate = (pixels * (1 - alpha[..., None]) + texture * alpha[..., None]).astype(np.float32)
         write_image(folder / f"plate.{number:04d}.exr", new_image(plate, ("R", "G", "B"), pixel_type="float"))
         landmarks = crop.to_frame(record.landmarks)
-        face = hull_mask(face_outline(landmarks), (height, width))
+        footprint = cv2.warpAffine(np.ones((faceset.size, faceset.size), np.float32), crop.paste_matrix(),
+                                   (width, height), flags=cv2.INTER_NEAREST)
+        face = hull_mask(face_outline(landmarks), (height, width)) * footprint  # the hull within the crop
         truth[number] = (plate, alpha, face)
         box = np.array([*landmarks.min(0), *landmarks.max(0)])
         by_frame[number] = (FaceAlignment(0, box, 1.0, True, landmarks, landmarks, record.frame_to_crop,
