@@ -181,9 +181,17 @@ def hull_priors(landmarks_crop: np.ndarray, *, size: int, forehead: float) -> np
         if len(landmarks_crop) else np.zeros((0, size, size), np.float32)
 
 
+def snap_matte(probability: np.ndarray, *, low: float = 0.1, high: float = 0.9) -> np.ndarray:
+    """Probabilities → a matte that is exactly 0 below `low` and exactly 1 above `high` (linear
+    between; 0.5 stays 0.5), so pixels the network is sure about are left bit-identical or fully
+    replaced, never touched by a few percent. (N, S, S) or (S, S) float32 in [0, 1]."""
+    return np.clip((probability - low) / (high - low), 0.0, 1.0).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class SegmentMasker:
-    """`Masker` that runs a mask model on the crop's pixels, with the landmark hull as its prior."""
+    """`Masker` that runs a mask model on the crop's pixels, with the landmark hull as its prior;
+    returns `snap_matte` of the network's probabilities."""
 
     model: MaskModel
     name: str = "segment"
@@ -196,4 +204,4 @@ class SegmentMasker:
         """(N, S, S, 3) crops, (N, 68, 2) crop-pixel landmarks → (N, S, S) float32 (batched network passes)."""
         config = self.model.config
         priors = hull_priors(landmarks_crop, size=crops.shape[1], forehead=config.forehead)
-        return predict_masks(self.model.network, crops, priors, resolution=config.resolution)
+        return snap_matte(predict_masks(self.model.network, crops, priors, resolution=config.resolution))

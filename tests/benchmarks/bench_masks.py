@@ -11,7 +11,7 @@
    model's learned decoder mask is not measured here: it is trained to copy the face set's mask
    (the hull), so it cannot see occluders either.
 
-    flock /work/bench.lock python tests/benchmarks/bench_masks.py [--quick] [--json out.json]
+    flock /work/bench.lock python tests/benchmarks/bench_masks.py [--quick] [--skip-iou] [--json out.json]
 """
 import argparse
 import os
@@ -65,6 +65,24 @@ def ms_per_face(resolution: int, crops: int = 8, repeats: int = 5) -> float:
             masker.many(images, points)
             times.append(time.perf_counter() - start)
     return 1000 * float(np.median(times)) / crops
+
+
+def train_seconds_per_step(resolution: int, threads: int | None, steps: int = 6) -> float:
+    """Seconds per training step (batch 16) on random faces at `resolution`, after one warm-up step."""
+    rng = np.random.default_rng(0)
+    n = 8
+    prior = np.zeros((n, resolution, resolution), np.float32)
+    prior[:, resolution // 5:-resolution // 8, resolution // 5:-resolution // 5] = 1
+    from facegraft.core.masks.segment_train import SegmentSamples
+
+    samples = SegmentSamples(rng.random((n, resolution, resolution, 3), dtype=np.float32), prior.copy(), prior,
+                             np.zeros(n, bool))
+    config = SegmentConfig(resolution=resolution)
+    with tempfile.TemporaryDirectory() as tmp:
+        train_segmenter(samples, Path(tmp) / "m", steps=1, config=config, threads=threads, save_every=10 ** 6)
+        start = time.perf_counter()
+        train_segmenter(samples, Path(tmp) / "m", steps=1 + steps, resume=True, threads=threads, save_every=10 ** 6)
+        return (time.perf_counter() - start) / steps
 
 
 def convert_speed(tmp: Path, frames: int) -> dict:
@@ -166,14 +184,20 @@ def _roto_rows(tmp: Path, shot, model, folder: Path, size: int, steps: int) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one clip, 64 px faces, 500 steps; 6 convert frames")
+    parser.add_argument("--quick", action="store_true", help="one clip, 64 px faces, 400 steps; 6 convert frames")
     parser.add_argument("--frames", type=int, default=12, help="frames of the 1080p convert plate")
+    parser.add_argument("--skip-iou", action="store_true", help="speed tables only (no training)")
     parser.add_argument("--json", help="also write results here")
     args = parser.parse_args()
     results: dict = {"threads": torch.get_num_threads()}
     results["ms_per_face"] = {r: ms_per_face(r) for r in (64, 128, 256)}
     print_table(f"Mask model on 256 px crops, CPU ({machine()['cpus']} CPUs, {torch.get_num_threads()} torch threads)",
                 ["network px", "ms/face"], [[r, v] for r, v in results["ms_per_face"].items()])
+    results["train_s_per_step"] = {f"{r} px, {t or 'default'} threads": train_seconds_per_step(r, t)
+                                   for r in (64, 128) for t in (1, None)}
+    print_table("Mask training, batch 16 (the loop with augmentation, one step)", ["setting", "s/step",
+                                                                               "3000 steps, min"],
+                [[k, v, v * 3000 / 60] for k, v in results["train_s_per_step"].items()])
     with tempfile.TemporaryDirectory() as tmp:
         frames = 6 if args.quick else args.frames
         (Path(tmp) / "convert").mkdir()
@@ -182,8 +206,11 @@ def main() -> None:
         base = fps["without"]
         print_table(f"Convert 1920x1080 half EXR, 1 face/frame, 128 px DF model, {frames} frames",
                     ["matte", "frames/s", "vs without"], [[k, v, f"{v / base:.2f}x"] for k, v in fps.items()])
+        if args.skip_iou:
+            write_json(args.json, "masks", results)
+            return
         clips = ["d18.mp4"] if args.quick else ["d18.mp4", "d3.mp4", "d19.mp4"]
-        size, steps, fine_tune = (64, 500, 150) if args.quick else (64, 800, 200)
+        size, steps, fine_tune = (64, 400, 120) if args.quick else (64, 800, 200)
         rows = iou_table(Path(tmp), clips, size=size, steps=steps, fine_tune=fine_tune)
         results["iou"] = rows
     print_table(f"IoU with the true visible face, held-out frames, two synthetic occluders each ({size} px, "

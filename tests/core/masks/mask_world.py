@@ -104,16 +104,16 @@ def occluded_plate(faceset: FaceSet, indices, folder: Path, donors, *, seed: int
         index = frames[number]
         record = faceset.faces[index]
         crop = FaceCrop.from_matrix(record.frame_to_crop, size=faceset.size, face_type=faceset.face_type)
-        big = FaceCrop.from_matrix(record.frame_to_crop * (256 / faceset.size), size=256, face_type=faceset.face_type)
-        alpha_crop = np.zeros((256, 256), np.float32)
-        texture_crop = np.zeros((256, 256, 3), np.float32)
+        side = faceset.size  # occluders drawn at the crop's resolution, as the mask model sees them
+        alpha_crop = np.zeros((side, side), np.float32)
+        texture_crop = np.zeros((side, side, 3), np.float32)
         for _ in range(2):
-            a = shape_alpha(rng, 256, ("polygon", "ellipse", "strokes", "hand")[int(rng.integers(4))])
-            t = fill_texture(rng, 256, ("flat", "noise", "stripes", "donor")[int(rng.integers(4))],
-                             skin=np.array([0.6, 0.45, 0.4]), donors=[cv2.resize(d, (256, 256)) for d in donors])
+            a = shape_alpha(rng, side, ("polygon", "ellipse", "strokes", "hand")[int(rng.integers(4))])
+            t = fill_texture(rng, side, COLORED[int(rng.integers(len(COLORED)))],
+                             skin=np.array([0.6, 0.45, 0.4]), donors=donors)
             texture_crop = texture_crop * (1 - a[..., None]) + t * a[..., None]
             alpha_crop = 1 - (1 - alpha_crop) * (1 - a)
-        paste = big.paste_matrix()
+        paste = crop.paste_matrix()
         alpha = cv2.warpAffine(alpha_crop, paste, (width, height), flags=cv2.INTER_LINEAR)
         texture = cv2.warpAffine(texture_crop, paste, (width, height), flags=cv2.INTER_LINEAR)
         plate = (pixels * (1 - alpha[..., None]) + texture * alpha[..., None]).astype(np.float32)

@@ -156,3 +156,10 @@ def test_segmentation_finds_the_visible_face_where_the_hull_cannot(mask_model, s
     assert every >= every_hull + 0.05
     assert control < 0.6
     assert clean_iou > 0.95
+
+
+def test_snap_matte_leaves_sure_pixels_exact():
+    from facegraft.core.masks.segment import snap_matte
+
+    p = np.array([0.0, 0.05, 0.1, 0.5, 0.9, 0.97, 1.0], np.float32)
+    assert snap_matte(p).tolist() == pytest.approx([0, 0, 0, 0.5, 1, 1, 1])
