@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--matte", action="append", default=[], metavar="PATTERN[:LAYER]",
                        help="roto of some plate frames (EXR/PNG alpha, or LAYER), numbered like the plate; one per "
                             "face set, in order (repeat the flag)")
-    train.add_argument("--steps", type=COUNT, default=3000, help="total training steps (default 3000)")
+    train.add_argument("--steps", type=COUNT, default=1500, help="total training steps (default 1500)")
     train.add_argument("--resume", action="store_true",
                        help="continue the model in -o up to --steps (also: fine-tune it with new --matte roto)")
     train.add_argument("--resolution", type=_resolution, default=128,
