@@ -6,14 +6,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mask_world import RESOLUTION, SIZE, build_faceset  # noqa: E402
+from mask_world import RESOLUTION, SIZE, STEPS, build_faceset  # noqa: E402
 
 from facegraft.core.faceset import FaceSet  # noqa: E402
 from facegraft.core.masks.segment import SegmentConfig  # noqa: E402
 from facegraft.core.masks.segment_train import load_samples, train_segmenter  # noqa: E402
 
 CLIP = "d18.mp4"
-STEPS = 400  # one to three minutes on one core, depending on the machine's load
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from faceset_builder import build_faceset  # noqa: E402,F401
 SIZE = 64  # face crop side in the tests
 COLORED = ("flat", "gradient", "noise", "stripes")  # occluder fills that are not skin or other crops' pixels
 RESOLUTION = 64  # the mask model's working side in the tests
+STEPS = 400  # training steps of the session's mask model: one to four minutes on one core, by the machine's load
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

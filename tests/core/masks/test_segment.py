@@ -14,8 +14,7 @@ from facegraft.core.masks.segment_train import load_samples, make_batch, train_s
 from facegraft.core.masks.unet import SegmentUNet
 from facegraft.core.post.matte import grow_matte
 
-from conftest import STEPS
-from mask_world import COLORED, RESOLUTION, SIZE, hull, iou, occluded_faces
+from mask_world import COLORED, RESOLUTION, SIZE, STEPS, hull, iou, occluded_faces
 
 
 def test_unet_shapes_and_bad_input():
