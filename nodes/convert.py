@@ -18,7 +18,11 @@ SPEC = NodeSpec(
     inputs=(Plane("plate", "rgb", help="the plate sequence the alignments were extracted from"),),
     params=(String("model", default="", path=True, required=True, help="model folder (facegraft train)"),
             String("alignments", default="", path=True, required=True, help="the plate's alignments file"),
-            Choice("mask", ("learned", "landmarks", "product", "union"), default="product", help="matte source"),
+            Choice("mask", ("learned", "landmarks", "product", "union", "segment"), default="product",
+                   help="matte source; segment: the mask model's segmentation alone"),
+            String("mask_model", default="", path=True,
+                   help="mask model folder (facegraft mask train): keeps what covers the face (hair, hands) "
+                        "as the plate; multiplies the other matte sources"),
             Int("erode", default=0, low=-256, high=256, units="px", help="shrink (> 0) or grow (< 0) the matte"),
             Float("feather", default=6.0, low=0.0, high=512.0, units="px", help="soft edge width"),
             Choice("feather_mode", ("gaussian", "distance"), default="gaussian", help="edge profile"),
@@ -45,9 +49,14 @@ SPEC = NodeSpec(
     help="Swap faces into the plate; EXR out with the composite in RGBA plus face/matte layers.")
 
 
-def settings_from(values: dict[str, Any], *, force: bool = False) -> "ConvertSettings":
-    """The core's convert settings from validated parameter values."""
+def settings_from(values: dict[str, Any], *, force: bool = False, mask_model_id: str = "") -> "ConvertSettings":
+    """The core's convert settings from validated parameter values (`mask_model_id`: the loaded
+    mask model's id, recorded so that a re-run with another mask model redoes the frames)."""
     from facegraft.core.convert.settings import ConvertSettings
+    from facegraft.nodes.schema import ParameterError
+
+    if values["mask"] == "segment" and not values["mask_model"]:
+        raise ParameterError("Convert: mask 'segment' needs a mask model; pass --mask-model (facegraft mask train)")
 
     face_ids = tuple(int(x) for x in values["face_ids"].split(",") if x.strip()) or None
     return ConvertSettings(
@@ -55,7 +64,7 @@ def settings_from(values: dict[str, Any], *, force: bool = False) -> "ConvertSet
         matte_smoothing=values["matte_smoothing"], color_match=values["color_match"],
         color_amount=values["color_amount"], color_smoothing=values["color_smoothing"], blend=values["blend"],
         sharpen=values["sharpen"], grain=values["grain"], outputs=values["outputs"], face_ids=face_ids,
-        batch=values["batch"], seed=values["seed"], force=force)
+        batch=values["batch"], seed=values["seed"], force=force, mask_model=mask_model_id)
 
 
 def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = False,
@@ -73,13 +82,24 @@ def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = 
 
     values = SPEC.validate(params)
     SPEC.require(values)
-    settings = settings_from(values, force=force)
+    settings_from(values, mask_model_id=values["mask_model"])  # parameter errors before any file is opened
+    segmenter, mask_model_id = None, ""
+    if values["mask_model"]:
+        from facegraft.core.masks.segment import SegmentMasker, load_mask_model
+
+        masker = SegmentMasker(load_mask_model(values["mask_model"], device=values["device"]))
+        segmenter, mask_model_id = masker.many, masker.model.model_id
+    settings = settings_from(values, force=force, mask_model_id=mask_model_id)
     color = ColorManager.from_environment()
     source = open_source(plate, colorspace=values["colorspace"] or None,
                          nonfinite="repair" if values["repair_nonfinite"] else "error", color=color)
     alignments = load_alignments(values["alignments"])
     swapper = ModelSwapper(load_model(values["model"], device=values["device"]), batch=values["batch"])
     wanted = list(frames) if frames is not None else alignments.frames
+    if segmenter is not None:
+        from facegraft.core.masks.segment import check_mask_face_type
+
+        check_mask_face_type(masker.model, alignments.header.face_type, where=values["alignments"])
 
     def counted(it, total):  # type: ignore[no-untyped-def]
         for done, frame in enumerate(it, 1):
@@ -89,7 +109,7 @@ def run(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = 
 
     return convert_plate(source, alignments, swapper, output, wanted, settings,
                          color=color, alignments_path=values["alignments"],
-                         progress=counted)
+                         progress=counted, segmenter=segmenter)
 
 
 def process(plate: str, output: str, frames: Sequence[int] | None, *, force: bool = False,

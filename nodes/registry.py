@@ -13,7 +13,8 @@ from facegraft.core.errors import FacegraftError
 from facegraft.nodes.schema import MANIFEST_SCHEMA, MANIFEST_VERSION, NodeSpec
 
 # Built-in node modules under facegraft.nodes, in menu order.
-BUILTIN_MODULES: tuple[str, ...] = ("convert", "color_match", "poisson_blend", "mask_feather", "sharpen", "grain")
+BUILTIN_MODULES: tuple[str, ...] = ("convert", "color_match", "poisson_blend", "mask_feather", "face_matte", "sharpen",
+                                   "grain")
 
 
 class UnknownNodeError(FacegraftError):

@@ -41,6 +41,7 @@ class SwappedFace:
     crop: geometry at the network's resolution S. landmarks: (68, 2) frame pixels.
     face: (S, S, 3) float32, the swapped face back in the plate's color space, unclipped.
     learned_mask: (S, S) float32 in [0, 1]. plate: (S, S, 3) float32, the plate's crop, plate space.
+    segment_mask: (S, S) float32 in [0, 1], the mask model's visible face of the plate's crop, or None.
     """
 
     face_id: int
@@ -49,6 +50,7 @@ class SwappedFace:
     face: np.ndarray
     learned_mask: np.ndarray
     plate: np.ndarray
+    segment_mask: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,18 @@ def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def crop_mask(swapped: SwappedFace, source: str) -> np.ndarray:
-    """The face's mask in crop space from the learned mask, the landmark hull, or both."""
+    """The face's mask in crop space from the learned mask, the landmark hull, or both; times the
+    segmentation when the face has one ("segment": the segmentation alone)."""
+    segment = swapped.segment_mask
+    if source == "segment":
+        if segment is None:
+            raise ValueError("mask 'segment' needs faces with a segment_mask (run convert with a mask model)")
+        return segment
+    base = _source_mask(swapped, source)
+    return base if segment is None else base * segment
+
+
+def _source_mask(swapped: SwappedFace, source: str) -> np.ndarray:
     if source == "learned":
         return swapped.learned_mask
     hull = landmark_mask(swapped.crop.to_crop(swapped.landmarks), size=swapped.crop.size)

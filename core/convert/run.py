@@ -74,8 +74,13 @@ def options_text(settings: ConvertSettings, model_id: str) -> str:
 
 def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, output: str, frames: Sequence[int],
                   settings: ConvertSettings, *, color: ColorManager, alignments_path: str = "alignments",
-                  progress: Callable[[Iterator[Frame], int], Iterator[Frame]] = lambda it, n: it) -> ConvertReport:
+                  progress: Callable[[Iterator[Frame], int], Iterator[Frame]] = lambda it, n: it,
+                  segmenter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> ConvertReport:
     """Swap the faces of `frames` of `source` and write them to the sequence `output`.
+
+    `segmenter` (e.g. `SegmentMasker.many`): (N, S, S, 3) plate crops in the network's encoding and
+    (N, 68, 2) crop-pixel landmarks → (N, S, S) visible-face masks, used as `settings.mask` says
+    (see `crop_mask`).
 
     Raises: OutputError (output names the plate, unwritable, or frames written with other options),
         AlignmentsError / ModelMismatchError for inputs that disagree, MediaError for bad frames.
@@ -95,7 +100,8 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     with BackgroundWriter(workers=settings.workers) as writer:
         frames_in = progress(source.iter_frames(needed, workers=settings.workers), len(needed))
         while group := list(islice(frames_in, settings.batch)):
-            for frame, faces in zip(group, _swap_group(group, alignments, swapper, settings, plate_space, color)):
+            swapped_group = _swap_group(group, alignments, swapper, settings, plate_space, color, segmenter)
+            for frame, faces in zip(group, swapped_group):
                 if any(not np.isfinite(s.face).all() for s in faces):
                     log.warning("frame %d: the model returned NaN/Inf; the frame passes through unchanged",
                                 frame.number)
@@ -145,7 +151,8 @@ def _already_written(path: Path, options: str) -> bool:
 
 
 def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper, settings: ConvertSettings,
-                plate_space: str, color: ColorManager) -> list[list[SwappedFace]]:
+                plate_space: str, color: ColorManager,
+                segmenter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> list[list[SwappedFace]]:
     """Cut every wanted face of the group's frames, run the network once, regroup by frame."""
     header, size = alignments.header, swapper.resolution
     jobs, crops = [], []
@@ -163,9 +170,11 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
     if not crops:
         return out
     faces, masks = swapper(np.stack(crops))
-    for (i, face, crop, plate_crop), swapped, mask in zip(jobs, faces, masks):
+    segments = ([None] * len(crops) if segmenter is None else
+                segmenter(np.stack(crops), np.stack([crop.to_crop(face.landmarks) for _, face, crop, _ in jobs])))
+    for (i, face, crop, plate_crop), swapped, mask, segment in zip(jobs, faces, masks, segments):
         swapped = color.convert(np.ascontiguousarray(swapped), swapper.color_encoding, plate_space)
-        out[i].append(SwappedFace(face.face_id, crop, face.landmarks, swapped, mask, plate_crop))
+        out[i].append(SwappedFace(face.face_id, crop, face.landmarks, swapped, mask, plate_crop, segment))
     return out
 
 

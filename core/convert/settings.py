@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Literal
 
-MaskSource = Literal["learned", "landmarks", "product", "union"]
+MaskSource = Literal["learned", "landmarks", "product", "union", "segment"]
 Blend = Literal["alpha", "poisson"]
 Outputs = Literal["all", "composite", "layers"]
 COLOR_METHODS = ("off", "rct", "lct", "mkl", "idt", "sot", "histogram", "avg")
@@ -13,7 +13,9 @@ class ConvertSettings:
     """How each face is swapped and put back.
 
     All distances are in plate pixels, so a look holds at any crop size.
-    mask: the model's learned mask, the landmark hull from the alignments, or their product/union.
+    mask: the model's learned mask, the landmark hull from the alignments, or their product/union;
+    "segment": the mask model's segmentation of the plate's face alone. With a mask model
+    (`mask_model` names it), the other sources are multiplied by the segmentation as well.
     erode: shrink (> 0) or grow (< 0) the matte. feather: soft edge width; feather_mode "gaussian"
     (sigma = feather / 2) or "distance" (linear ramp inwards over `feather` px).
     matte_smoothing: average the learned mask over this many frames each side (0 = off); the
@@ -40,6 +42,7 @@ class ConvertSettings:
     grain: Literal["match", "off"] = "off"
     outputs: Outputs = "all"
     face_ids: tuple[int, ...] | None = None
+    mask_model: str = ""  # id of the segmentation model convert runs ("" = none), recorded for resume
     batch: int = 16
     seed: int = 0
     force: bool = False
@@ -51,5 +54,7 @@ class ConvertSettings:
         if min(self.feather, self.matte_smoothing, self.color_smoothing) < 0 or self.batch < 1 \
                 or not 0.0 <= self.color_amount <= 1.0:
             raise ValueError("feather and smoothing must be >= 0, batch >= 1 and color_amount in [0, 1]")
+        if self.mask == "segment" and not self.mask_model:
+            raise ValueError("mask 'segment' needs a mask model (mask_model)")
         if self.color_smoothing and self.color_match not in ("avg", "rct", "lct", "mkl"):
             raise ValueError(f"color_smoothing works with the linear methods avg, rct, lct, mkl, not {self.color_match!r}")

@@ -40,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--frames", metavar="RANGE", help="frames to process, e.g. 1001-1100, 1001-1100x2,1200")
     parser.add_argument("--colorspace", help="the source's color space, if its files do not say")
     parser.add_argument("--faces-out", metavar="DIR", type=Path, help="also write a face set (crops + masks) here")
+    parser.add_argument("--mask-model", metavar="MASK_MODEL", type=Path,
+                        help="write this mask model's segmentation (facegraft mask train) as the face set's masks "
+                             "instead of the landmark face oval")
     parser.add_argument("--size", type=integer(8, MAX_FACE_SIZE), default=256, help="face crop size in pixels (default 256)")
     parser.add_argument("--face-type", choices=tuple(FACE_TYPES), default="full", help="crop coverage (default full)")
     parser.add_argument("--reference", metavar="IMAGE", help="keep only the person shown in this image")
@@ -75,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
         raise OutputError(f"{output}: alignments files are JSON; name the output *.json")
     inputs = [args.source] + ([args.reference] if args.reference else [])
     prepare_output(output, inputs=inputs)
+    if args.mask_model is not None and not args.faces_out:
+        raise OutputError("--mask-model: writes the masks of a face set; pass --faces-out DIR as well")
+    masker_kw = {}
+    if args.mask_model is not None:
+        from facegraft.core.masks.segment import SegmentMasker, check_mask_face_type, load_mask_model
+
+        mask_model = load_mask_model(args.mask_model)
+        check_mask_face_type(mask_model, args.face_type, where="--face-type")
+        masker_kw = {"masker": SegmentMasker(mask_model)}
     if args.faces_out:
         prepare_output(args.faces_out, inputs=[*inputs, output], folder=True)
     color = ColorManager.from_environment()
@@ -112,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         if args.faces_out:
             done = [n for n in wanted if n in result.alignments.by_frame]
             with exclusive_writer(args.faces_out / INDEX_NAME):
-                write_faceset(source, result.alignments, args.faces_out, color=color, frames=done,
+                write_faceset(source, result.alignments, args.faces_out, color=color, frames=done, **masker_kw,
                               progress=lambda it, n: progress(it, total=n, unit="frame", desc="faces", quiet=quiet))
     if not quiet:
         kept = sum(1 for n in wanted if result.alignments.by_frame.get(n))

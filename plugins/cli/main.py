@@ -18,7 +18,7 @@ from facegraft.core import __version__
 from facegraft.core.errors import FacegraftError
 
 # Verb modules under facegraft.plugins.cli, in --help order.
-VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "convert", "train", "pretrain", "export", "farm", "node", "install", "eval", "check_pair", "swap")
+VERBS: tuple[str, ...] = ("info", "media", "extract", "alignments", "faces", "mask", "convert", "train", "pretrain", "export", "farm", "node", "install", "eval", "check_pair", "swap")
 
 
 EXIT_BROKEN_PIPE = 141

@@ -75,6 +75,15 @@ def odd_frame(frame: int, *, width: int = 80, height: int = 96, channels: int = 
     return make
 
 
+def roto_frame(name: str, *, channels: int = 4) -> Callable[[Path], None]:
+    """A 16-bit PNG roto frame of the plate's size (80x96) with `channels` channels."""
+    def make(root: Path) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        pixels = np.full((96, 80, channels), 0.5, np.float32)
+        write_image(root / name, new_image(pixels, ("R", "G", "B", "A")[:channels], pixel_type="uint16"))
+    return make
+
+
 def nan_frame(frame: int) -> Callable[[Path], None]:
     def make(root: Path) -> None:
         pixels = plate_pixels(frame)
@@ -378,6 +387,34 @@ CASES = [
          ("other/p.####.exr", "64x48"), other_plate),
     Case("check-pair-tolerance-0", ("check-pair", "faces_a", "faces_b", "--pose-tolerance", "0"),
          ("--pose-tolerance",)),
+    # mask
+    Case("mask-train-missing", ("mask", "train", "nowhere", "-o", "mm"), ("nowhere", "not a face set")),
+    Case("mask-train-steps-0", ("mask", "train", "faces_a", "-o", "mm", "--steps", "0"), ("--steps",)),
+    Case("mask-train-resolution-odd", ("mask", "train", "faces_a", "-o", "mm", "--resolution", "100"),
+         ("--resolution", "multiple of 8")),
+    Case("mask-train-lr-nan", ("mask", "train", "faces_a", "-o", "mm", "--lr", "nan"), ("--lr",)),
+    Case("mask-train-matte-missing", ("mask", "train", "faces_a", "-o", "mm", "--matte", "roto/r.####.png"),
+         ("roto/r.####.png", "no frames found")),
+    Case("mask-train-two-mattes-one-faceset", ("mask", "train", "faces_a", "-o", "mm", "--matte", "r.####.png",
+                                               "--matte", "s.####.png"), ("--matte", "one per face set")),
+    Case("mask-train-matte-plate-gone", ("mask", "train", "faces_a", "-o", "mm", "--matte", "roto/r.####.png"),
+         ("synthetic", "cannot be opened"), setup=roto_frame("roto/r.0001.png")),
+    Case("mask-train-matte-no-alpha", ("mask", "train", "faces_a", "-o", "mm", "--matte", "roto/r.####.png"),
+         ("r.0001.png", "no alpha"), setup=roto_frame("roto/r.0001.png", channels=3)),
+    Case("mask-train-matte-stray-frame", ("mask", "train", "faces_a", "-o", "mm", "--matte", "roto/r.####.png"),
+         ("frame 99", "has no face"), setup=roto_frame("roto/r.0099.png")),
+    Case("mask-train-resume-swap-model", ("mask", "train", "faces_a", "-o", "model", "--resume"),
+         ("model", "not a FacegraftMaskModel")),
+    Case("mask-matte-missing-model", ("mask", "matte", PLATE, "--alignments", "a.json", "--mask-model", "nowhere",
+                                      "-o", "out/m.####.exr"), ("nowhere", "not a mask model")),
+    Case("mask-matte-feather-nan", ("mask", "matte", PLATE, "--alignments", "a.json", "--mask-model", "mm",
+                                    "-o", "out/m.####.exr", "--feather", "nan"), ("feather",)),
+    Case("convert-mask-segment-no-model", (*CONVERT, "-o", "out/s.####.exr", "--mask", "segment"),
+         ("segment", "--mask-model")),
+    Case("convert-mask-model-missing", (*CONVERT, "-o", "out/s.####.exr", "--mask-model", "nowhere"),
+         ("nowhere", "not a mask model")),
+    Case("extract-mask-model-without-faces-out", ("extract", PLATE, "-o", "x.json", "--mask-model", "model"),
+         ("--mask-model", "--faces-out")),
     Case("check-pair-missing", ("check-pair", "faces_a", "nowhere"), ("nowhere",)),
     Case("eval-missing-source", ("eval", "--swapped", PLATE, "--source", "nowhere.mp4", "--target", PLATE),
          ("nowhere.mp4",)),
