@@ -15,9 +15,9 @@
     previous/                           hard links to the last complete checkpoint before the latest
 
 A checkpoint is complete when state.json, written last, names the checksums of the weights and
-optimizer (and discriminator) files beside it (and config.json names the same weights). A save first links the
-current complete checkpoint into previous/ (built under a temporary name, then renamed), then
-writes each file atomically, state.json last. So at any instant either the top-level checkpoint
+optimizer (and discriminator) files beside it (and config.json names the same weights). A save
+first links the current complete checkpoint into previous/ (built under a temporary name, then
+renamed), then writes each file atomically, state.json last. So at any instant either the top-level checkpoint
 or previous/ is complete; `load_checkpoint` verifies the top level and, when a save was
 interrupted (or a file damaged), restores previous/ by itself. Temporaries of a killed save are
 removed by the next save or resume (`core.media.atomic`).
