@@ -46,7 +46,7 @@ class PatchDiscriminator(nn.Module):
     """(B, 3, S, S) images in the crop encoding, [0, 1] (face-masked) → (B, 1, G, G) logits, one per
     overlapping patch (`patch_grid`); a positive logit means "looks like a real target crop"."""
 
-    def __init__(self, resolution: int, *, width: int = 64, stages: int | None = None) -> None:
+    def __init__(self, resolution: int, *, width: int = 16, stages: int | None = None) -> None:
         super().__init__()
         self.resolution = resolution
         self.stages = stages_for(resolution) if stages is None else stages

@@ -1,5 +1,5 @@
 """The optional patch-GAN term of the late phase (`GanSettings`): losses, the discriminator's
-update, and its construction.
+update, its construction, and a check of a run's history for an unstable game.
 
 Both sides of the game see face-masked crops: real = target x target mask, fake = reconstruction
 x target mask, for identities A and B alike (one discriminator judges both). Each patch logit's
@@ -8,6 +8,8 @@ grid), so patches of background, zero in both real and fake, teach nothing. The 
 the non-saturating ones with logits (as DeepFaceLab's GAN power): generator softplus(-D(fake)),
 discriminator softplus(-D(real)) + softplus(D(fake)).
 """
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -98,3 +100,27 @@ def discriminator_step(adversary: Adversary, reals: torch.Tensor, fakes: torch.T
         d_real = _weighted_mean(torch.sigmoid(real_logits), weights)
         d_fake = _weighted_mean(torch.sigmoid(fake_logits), weights)
     return {"gan_d": float(loss.detach()), "d_real": float(d_real), "d_fake": float(d_fake)}
+
+
+def gan_instability(rows: Sequence[dict[str, float]], *, start: int) -> str | None:
+    """Why a GAN run's history is unstable, or None. `rows` are training/history.jsonl rows (keys
+    "iteration", "gan_d", "gan_g_a", "gan_g_b", "d_real", "d_fake", ...); those after iteration
+    `start` (the term on) are judged: any non-finite value; or, averaged over their last third,
+    the discriminator winning outright (loss < 0.3, near 0 when it separates perfectly; or mean
+    probability of real on reals minus fakes > 0.8), or the generator's adversarial loss above
+    3 (log 2 = 0.69 at balance) — a generator that lost the game."""
+    on = [r for r in rows if r["iteration"] > start]
+    if not on:
+        return "no step with the GAN term on"
+    for r in on:
+        if not all(math.isfinite(v) for v in r.values()):
+            return f"non-finite loss at iteration {r['iteration']}"
+    tail = on[-max(1, len(on) // 3):]
+    mean = {k: sum(r[k] for r in tail) / len(tail) for k in ("gan_d", "gan_g_a", "gan_g_b", "d_real", "d_fake")}
+    if mean["gan_d"] < 0.3:
+        return f"discriminator loss fell to {mean['gan_d']:.3f} (it wins outright)"
+    if mean["d_real"] - mean["d_fake"] > 0.8:
+        return f"discriminator separates perfectly (real {mean['d_real']:.2f}, fake {mean['d_fake']:.2f})"
+    if max(mean["gan_g_a"], mean["gan_g_b"]) > 3.0:
+        return f"generator adversarial loss diverged to {max(mean['gan_g_a'], mean['gan_g_b']):.2f}"
+    return None
