@@ -18,7 +18,10 @@ from facegraft.core.train.settings import (RECIPE_LOSS, RECIPE_SCHEDULE, Augment
                                           quick_preset)
 
 PRESETS = ("quick", "standard", "quality")
-# Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*).
+# Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*). The patch-GAN
+# term (`TrainSettings.gan`) stays off in all three: on the 2-core CPU it adds the discriminator's
+# passes to every late step (GAN_CPU_COST), and for `quality` no GPU run has measured it yet: turn it
+# on there once `CONFIG=quality+gan tests/benchmarks/gpu_quality.sh` beats `quality`.
 _RECIPE = {"loss": RECIPE_LOSS, "schedule": RECIPE_SCHEDULE}
 
 

@@ -139,7 +139,7 @@ class TrainSettings:
     per process. The last `holdout` faces of each set are held out, and faces within `holdout_gap`
     frames before them are not trained on either (`data.load_face_data`). `channels_last=None`
     uses it where it pays (CUDA). `mixed_precision` means bf16 autocast on CUDA; the CPU always
-    trains in float32."""
+    trains in float32. `gan`: the optional patch-GAN term of the late phase (off by default)."""
 
     batch_size: int = 16
     iterations: int | None = None
