@@ -9,7 +9,7 @@ the non-saturating ones with logits (as DeepFaceLab's GAN power): generator soft
 discriminator softplus(-D(real)) + softplus(D(fake)).
 """
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -82,7 +82,7 @@ def fake_logits_for_generator(adversary: Adversary, fakes: torch.Tensor) -> torc
 
 
 def discriminator_step(adversary: Adversary, reals: torch.Tensor, fakes: torch.Tensor, weights: torch.Tensor, *,
-                       bf16: bool, check_finite) -> dict[str, float]:
+                       bf16: bool, check_finite: Callable[[torch.Tensor], None]) -> dict[str, float]:
     """One Adam update of the discriminator on (N, 3, S, S) `reals` and detached `fakes` (the
     same N crops' reconstructions; `weights` (N, 1, G, G) from `patch_weights` of their masks),
     in one forward pass. `check_finite(loss)` raises before the update when the loss is NaN/Inf.
