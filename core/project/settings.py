@@ -18,7 +18,12 @@ from facegraft.core.train.settings import (RECIPE_LOSS, RECIPE_SCHEDULE, Augment
                                           quick_preset)
 
 PRESETS = ("quick", "standard", "quality")
-# Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*).
+# Every preset trains with issue 12's recipe (facegraft.core.train.settings.RECIPE_*). The patch-GAN
+# term (`TrainSettings.gan`) stays off in all three. At CPU budgets (hundreds to a few thousand
+# steps) its discriminator stays near chance through the late phase (P(real) 0.506 on reals vs 0.497
+# on fakes after 210 steps, tests/benchmarks/bench_gan_stability.py), so it costs time (+1-4 % of a
+# step's FLOPs) and changes nothing measurable; for `quality` no GPU run has measured it yet: turn it
+# on there once `CONFIG=quality+gan tests/benchmarks/gpu_quality.sh` beats `quality`.
 _RECIPE = {"loss": RECIPE_LOSS, "schedule": RECIPE_SCHEDULE}
 
 

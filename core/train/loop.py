@@ -22,6 +22,7 @@ from facegraft.core.models.files import check_compatible
 from facegraft.core.models.network import SwapNetwork
 from facegraft.core.models.registry import create_model
 from facegraft.core.train import distributed
+from facegraft.core.train.adversarial import Adversary, build_adversary
 from facegraft.core.train.base import start_from_base
 from facegraft.core.train.batches import Batch, stream_batches
 from facegraft.core.train.checkpoint import (TRAINING_DIR, has_checkpoint, load_checkpoint, save_checkpoint,
@@ -32,7 +33,7 @@ from facegraft.core.train.divergence import LossJumpDetector
 from facegraft.core.train.errors import TrainingDivergedError, TrainingError
 from facegraft.core.train.evaluate import holdout_quality, preview_grid, write_preview
 from facegraft.core.train.history import History
-from facegraft.core.train.schedule import lr_scale, phase_augment, progress, sharpen_due
+from facegraft.core.train.schedule import gan_due, lr_scale, phase_augment, progress, sharpen_due
 from facegraft.core.train.settings import TrainSettings
 from facegraft.core.train.step import training_step
 
@@ -80,8 +81,10 @@ def build(model_config: ModelConfig, settings: TrainSettings, device: torch.devi
 
 
 def _resume(folder: Path, model_config: ModelConfig, network: SwapNetwork,
-            optimizer: torch.optim.Optimizer, resume: bool) -> tuple[int, float, dict[str, Any]]:
-    """(iteration, elapsed seconds, schedule phase) of the checkpoint resumed, or of a fresh start."""
+            optimizer: torch.optim.Optimizer, resume: bool, adversary: Adversary | None = None
+            ) -> tuple[int, float, dict[str, Any]]:
+    """(iteration, elapsed seconds, schedule phase) of the checkpoint resumed, or of a fresh start.
+    `adversary` (the GAN term's) is restored too when the checkpoint holds one, else kept as built."""
     if not resume:
         if has_checkpoint(folder):
             raise TrainingError(f"{folder}: already holds a trained model; add --resume to continue it "
@@ -93,7 +96,7 @@ def _resume(folder: Path, model_config: ModelConfig, network: SwapNetwork,
                          if getattr(saved, k) != v)
         raise TrainingError(f"{folder}: cannot resume with different model options: {diff}; "
                             "drop those options or train into another -o")
-    checkpoint = load_checkpoint(folder, network, optimizer)
+    checkpoint = load_checkpoint(folder, network, optimizer, adversary)
     return checkpoint.iteration, checkpoint.elapsed_seconds, checkpoint.phase
 
 
@@ -189,26 +192,31 @@ def _train(data_a: FaceData, data_b: FaceData, folder: Path, *, model_config: Mo
     distributed.start(dist, device)
     channels_last = settings.channels_last if settings.channels_last is not None else device.type == "cuda"
     network, optimizer = build(model_config, settings, device, channels_last=channels_last)
-    start, elapsed_before, phase = _resume(folder, model_config, network, optimizer, resume)
+    adversary = (build_adversary(model_config.resolution, settings.gan, seed=settings.seed, device=device,
+                                 channels_last=channels_last) if settings.gan.enabled else None)
+    start, elapsed_before, phase = _resume(folder, model_config, network, optimizer, resume, adversary)
     if base is not None and not resume:
         start_from_base(network, base, model_config)
     model = distributed.wrap(network, dist, device)
+    if adversary is not None:
+        adversary.model = distributed.wrap(adversary.discriminator, dist, device)
     watch = _Watch(folder, settings, start, dist.is_main, show_progress)
-    state = {"iteration": start, "saved": start, "sharpen_from": phase.get("sharpen_from")}
+    state = {"iteration": start, "saved": start, "sharpen_from": phase.get("sharpen_from"),
+             "gan_from": phase.get("gan_from") if adversary is not None else None}
     t0 = time.monotonic()
 
     def save() -> None:
         if dist.is_main and state["iteration"] > state["saved"]:
             summary = {**sources, **watch.last}
-            phase_now = {} if state["sharpen_from"] is None else {"sharpen_from": state["sharpen_from"]}
+            phase_now = {k: state[k] for k in ("sharpen_from", "gan_from") if state[k] is not None}
             save_checkpoint(folder, network, model_config, optimizer, iteration=state["iteration"],
                             elapsed_seconds=elapsed_before + time.monotonic() - t0,
-                            settings=settings.to_json(), summary=summary, phase=phase_now)
+                            settings=settings.to_json(), summary=summary, phase=phase_now, adversary=adversary)
             state["saved"] = state["iteration"]
 
     try:
         stopped = _run(model, network, optimizer, data_a, data_b, settings, dist, device, channels_last,
-                       state, watch, save, t0)
+                       state, watch, save, t0, adversary)
         save()
     except TrainingDivergedError as exc:
         raise TrainingDivergedError(f"{exc}; stopped, the last good checkpoint (iteration {state['saved']}) is kept "
@@ -228,9 +236,11 @@ def _train(data_a: FaceData, data_b: FaceData, folder: Path, *, model_config: Mo
 
 def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Optimizer, data_a: FaceData,
          data_b: FaceData, settings: TrainSettings, dist: DistContext, device: torch.device, channels_last: bool,
-         state: dict[str, Any], watch: _Watch, save: Callable[[], None], t0: float) -> str:
+         state: dict[str, Any], watch: _Watch, save: Callable[[], None], t0: float,
+         adversary: Adversary | None = None) -> str:
     """Iterate until a stop condition; returns "iterations" or "minutes". Entering the sharpening
-    phase (`schedule`) restarts the batch stream there without warp."""
+    phase (`schedule`) restarts the batch stream there without warp; the GAN term (with an
+    `adversary`) joins the step after its start is due."""
     bf16 = settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported()
     limit_s = settings.minutes * 60 if settings.minutes is not None else None
     last_save, rate_t, rate_it = t0, t0, state["iteration"]
@@ -248,6 +258,9 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
                               settings=phase_augment(settings.augment, sharpening=sharpening), seed=settings.seed,
                               rank=dist.rank, start=start, workers=settings.workers)
 
+    if adversary is not None and state["gan_from"] is None and gan_due(
+            settings.gan, progress(settings, iteration=state["iteration"], seconds=0.0)):
+        state["gan_from"] = state["iteration"]  # resumed past its start from a checkpoint saved without the term
     stream = open_stream(state["iteration"])
     try:
         while True:
@@ -256,7 +269,8 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             losses = training_step(model, optimizer, batch, optim=settings.optim, loss=settings.loss, device=device,
                                    bf16=bf16, channels_last=channels_last,
                                    any_nonfinite=lambda f: distributed.any_rank(dist, [f], device)[0],
-                                   lr_scale=lr_scale(settings.schedule, done=done, phase_start=phase_start))
+                                   lr_scale=lr_scale(settings.schedule, done=done, phase_start=phase_start),
+                                   adversary=adversary, gan_on=state["gan_from"] is not None)
             state["iteration"] = iteration = batch.iteration + 1
             now = time.monotonic()
             if now - rate_t >= 2.0 or iteration - rate_it >= 50 or (eg_per_s == 0.0 and iteration - rate_it >= 3):
@@ -270,11 +284,12 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             done_time = limit_s is not None and now - t0 >= limit_s
             due = now - last_save >= settings.save_every_minutes * 60
             collapsed = jump.update(losses["loss"])
-            start_phase = not sharpening and sharpen_due(settings.schedule,
-                                                         progress(settings, iteration=iteration, seconds=now - t0))
-            done_time, due, collapsed, start_phase = distributed.any_rank(
-                dist, [done_time and dist.is_main, due and dist.is_main, collapsed, start_phase and dist.is_main],
-                device)
+            done_now = progress(settings, iteration=iteration, seconds=now - t0)
+            start_phase = not sharpening and sharpen_due(settings.schedule, done_now)
+            start_gan = adversary is not None and state["gan_from"] is None and gan_due(settings.gan, done_now)
+            done_time, due, collapsed, start_phase, start_gan = distributed.any_rank(
+                dist, [done_time and dist.is_main, due and dist.is_main, collapsed, start_phase and dist.is_main,
+                       start_gan and dist.is_main], device)
             if collapsed:
                 raise TrainingDivergedError(f"loss jumped from ~{jump.baseline:.3f} to {losses['loss']:.3f} and stayed "
                                             f"there for {jump.patience} steps (iteration {iteration}): the run collapsed")
@@ -284,6 +299,8 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
             if due and not jump.suspicious:
                 save()
                 last_save = time.monotonic()
+            if start_gan:
+                state["gan_from"] = iteration
             if start_phase:
                 sharpening, state["sharpen_from"] = True, iteration
                 phase_start = progress(settings, iteration=iteration, seconds=now - t0)

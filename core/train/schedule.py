@@ -1,5 +1,6 @@
 """Training phases: the main phase (elastic warp on the input) and a final sharpening phase (no
-warp, a decaying learning rate), as `ScheduleSettings` describes.
+warp, a decaying learning rate), as `ScheduleSettings` describes; and the start of the optional
+patch-GAN term (`GanSettings.start`), recorded the same way.
 
 Progress is the share of the budget done: iterations over `iterations`, or this run's seconds over
 `minutes` when only minutes are set (the larger of the two when both are). The phase starts at
@@ -9,7 +10,7 @@ a resumed run stays in it and its batches (no warp) are the same as an uninterru
 import dataclasses
 import math
 
-from facegraft.core.train.settings import AugmentSettings, ScheduleSettings, TrainSettings
+from facegraft.core.train.settings import AugmentSettings, GanSettings, ScheduleSettings, TrainSettings
 
 
 def progress(settings: TrainSettings, *, iteration: int, seconds: float) -> float:
@@ -26,6 +27,11 @@ def progress(settings: TrainSettings, *, iteration: int, seconds: float) -> floa
 def sharpen_due(schedule: ScheduleSettings, done: float) -> bool:
     """Whether the sharpening phase should have started at progress `done`."""
     return schedule.sharpen_fraction > 0 and done >= 1.0 - schedule.sharpen_fraction
+
+
+def gan_due(gan: GanSettings, done: float) -> bool:
+    """Whether the patch-GAN term should have started at progress `done` (never when its weight is 0)."""
+    return gan.enabled and done >= gan.start
 
 
 def lr_scale(schedule: ScheduleSettings, *, done: float, phase_start: float | None) -> float:

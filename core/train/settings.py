@@ -2,6 +2,7 @@
 
 Imports no torch, so the command line can build settings cheaply.
 """
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -102,13 +103,43 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class GanSettings:
+    """An optional adversarial term for the late phase (DeepFaceLab's "GAN power"): a patch
+    discriminator (`core.models.patch_discriminator`) judges the face-masked reconstructions of
+    both identities against their targets, and the generator is pushed towards what it calls
+    real with `weight` (0 disables it; DeepFaceLab suggests about 0.1). It starts at progress
+    `start` of the budget (as the sharpening phase does: the iteration is recorded, so a resume
+    stays in it) and trains the discriminator with Adam at `learning_rate`, betas (`beta1`, 0.999).
+    `width` is the discriminator's first stage channels (doubling per stage up to 8x; 16 as
+    DeepFaceLab's `gan_dims`: at 64 px, 64 channels would cost ~4x the generator's step on a CPU)."""
+
+    weight: float = 0.0
+    start: float = 0.8
+    learning_rate: float = 2e-4
+    beta1: float = 0.5
+    width: int = 16
+
+    def __post_init__(self) -> None:
+        if not (self.weight >= 0.0 and math.isfinite(self.weight)):
+            raise ValueError(f"GAN weight must be a finite number >= 0, got {self.weight}")
+        if not 0.0 <= self.start < 1.0:
+            raise ValueError(f"GAN start must be in [0, 1), got {self.start}")
+        if not self.learning_rate > 0.0 or not 0.0 <= self.beta1 < 1.0 or self.width < 1:
+            raise ValueError("GAN learning_rate must be > 0, beta1 in [0, 1), width >= 1")
+
+    @property
+    def enabled(self) -> bool:
+        return self.weight > 0.0
+
+
+@dataclass(frozen=True)
 class TrainSettings:
     """How to train. Stops after `iterations` (total, counting resumed ones) or `minutes` of this
     run, whichever comes first; at least one must be set. `batch_size` counts faces per identity
     per process. The last `holdout` faces of each set are held out, and faces within `holdout_gap`
     frames before them are not trained on either (`data.load_face_data`). `channels_last=None`
     uses it where it pays (CUDA). `mixed_precision` means bf16 autocast on CUDA; the CPU always
-    trains in float32."""
+    trains in float32. `gan`: the optional patch-GAN term of the late phase (off by default)."""
 
     batch_size: int = 16
     iterations: int | None = None
@@ -128,6 +159,7 @@ class TrainSettings:
     augment: AugmentSettings = field(default_factory=AugmentSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    gan: GanSettings = field(default_factory=GanSettings)
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.minutes is None:

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from facegraft.core.project.settings import swap_preset
     from facegraft.core.train.pretrain import pretrain
-    from facegraft.core.train.settings import ScheduleSettings
+    from facegraft.core.train.settings import GanSettings, ScheduleSettings
 
     prepare_output(args.output, inputs=list(args.facesets), folder=True)
     facesets = [load_faceset(path) for path in args.facesets]
@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
         raise TrainingError(f"{args.facesets[0]}: faces are {facesets[0].size}px but the {args.preset} preset's model "
                             f"is {chosen.model.resolution}px; extract with --size {chosen.model.resolution}")
     minutes = 30.0 if args.iterations is None and args.minutes is None else args.minutes
-    # no sharpening phase: a base is a starting point, its pairs sharpen at their own end
+    # no sharpening phase and no GAN term: a base is a starting point, its pairs sharpen at their own end
     settings = dataclasses.replace(chosen.train, iterations=args.iterations, minutes=minutes, seed=args.seed,
-                                   schedule=ScheduleSettings())
+                                   schedule=ScheduleSettings(), gan=GanSettings())
     quiet = bool(getattr(args, "quiet", False))
     result = pretrain(facesets, args.output, model_config=chosen.model, settings=settings, resume=args.resume,
                       show_progress=not quiet)

@@ -44,6 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=SEED, help="random seed (default 0)")
     p.add_argument("--preset", choices=PRESETS, help="quick: 64px, learns a likeness in minutes on a CPU")
     p.add_argument("--lr", type=real(0, 1, low_open=True), help="peak learning rate (default 5e-4)")
+    p.add_argument("--gan-weight", type=real(0, 10), metavar="W",
+                   help="weight of a patch-GAN term in the late phase (default 0: off; DeepFaceLab uses ~0.1)")
+    p.add_argument("--gan-from", type=real(0, 1, high_open=True), metavar="F",
+                   help="share of the budget done when the GAN term starts (default 0.8)")
     p.add_argument("--workers", type=integer(0, 64), help="batch-preparing threads (default 1; 0 = inline)")
     p.add_argument("--save-minutes", type=real(0, 10**6), help="checkpoint interval in minutes (default 10)")
     p.add_argument("--preview-every", type=COUNT, help="preview grid interval in iterations")
@@ -77,7 +81,12 @@ def _settings(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
         changes.update(iterations=args.iterations, minutes=args.minutes)
     if args.lr is not None:
         changes["optim"] = dataclasses.replace(base.optim, learning_rate=args.lr)
+    gan = {k: v for k, v in (("weight", args.gan_weight), ("start", args.gan_from)) if v is not None}
+    if gan:
+        changes["gan"] = dataclasses.replace(base.gan, **gan)
     try:
+        if "gan" in changes and not changes["gan"].enabled and args.gan_from is not None:
+            raise ValueError("--gan-from needs --gan-weight above 0 (the GAN term is off)")
         return dataclasses.replace(base, **changes)
     except ValueError as exc:
         raise TrainingError(f"invalid training option: {exc}") from None

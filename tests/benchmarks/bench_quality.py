@@ -89,7 +89,7 @@ def _model(**changes):
 
 
 def _modifiers():
-    from facegraft.core.train.settings import LossSettings, SamplingSettings, ScheduleSettings
+    from facegraft.core.train.settings import GanSettings, LossSettings, SamplingSettings, ScheduleSettings
 
     return {
         "bal": _train(sampling=SamplingSettings(balanced=True)),  # balanced over pose and expression
@@ -99,6 +99,7 @@ def _modifiers():
         "2k": _loss(structural="two_kernel"),  # DSSIM at res/11.6 and res/23.2 (128 px and up)
         "liae": _model(architecture="liae"),  # DeepFaceLab's LIAE layout
         "v0loss": _train(loss=LossSettings()),  # the loss before issue 12
+        "gan": _train(gan=GanSettings(weight=0.1, start=0.8)),  # patch-GAN term (DFL's GAN power 0.1), last 20 %
     }
 
 

@@ -76,6 +76,9 @@ def test_presets_and_records():
         s = swap_preset(name)
         assert s.preset == name and s.size in (64, 128, 256)
     assert swap_preset("quick").train.minutes == pytest.approx(3.0)
+    # the patch-GAN term is off in every preset: the CPU ones cannot afford it, and the GPU one
+    # keeps it off until a GPU run of `quality+gan` (bench_quality.py) shows it helps
+    assert not any(swap_preset(name).train.gan.enabled for name in PRESETS)
     with pytest.raises(ValueError):
         swap_preset("best")
     assert to_record(SwapSettings())["model"]["resolution"] == 64

@@ -137,17 +137,21 @@ def test_extract_survives_kills(launcher, face_plate: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_train_survives_kills(launcher, tmp_path: Path) -> None:
+@pytest.mark.parametrize("gan", [False, True], ids=["plain", "gan"])
+def test_train_survives_kills(launcher, tmp_path: Path, gan: bool) -> None:
+    """With the patch-GAN term on (from iteration 2), the discriminator's file must come out the same too."""
     write_faceset(tmp_path / "fa", seed=1)
     write_faceset(tmp_path / "fb", seed=2)
+    gan_flags = ["--gan-weight", "0.1", "--gan-from", "0.3"] if gan else []
 
     def argv(root: Path) -> list[str]:
         resume = ["--resume"] if has_checkpoint(root / "m") else []
         return ["-q", "train", "--a", str(root / "fa"), "--b", str(root / "fb"), "-o", str(root / "m"),
                 "--iterations", "6", "--batch", "2", "--resolution", "64", "--encoder-width", "4",
                 "--bottleneck-dims", "8", "--decoder-width", "4", "--decoder-depth", "0", "--save-minutes", "0",
-                "--workers", "0", *resume]
+                "--workers", "0", *gan_flags, *resume]
 
-    kill_chain(launcher, tmp_path, argv, results=["m/model.safetensors", "m/config.json",
-                                                  "m/training/optimizer.safetensors"],
-               kills=KILLS_PER_VERB, seed=1403, reset=lambda root: shutil.rmtree(root / "m", ignore_errors=True))
+    results = ["m/model.safetensors", "m/config.json", "m/training/optimizer.safetensors"]
+    kill_chain(launcher, tmp_path, argv, results=results + (["m/training/discriminator.safetensors"] if gan else []),
+               kills=KILLS_PER_VERB, seed=1403 + gan,
+               reset=lambda root: shutil.rmtree(root / "m", ignore_errors=True))

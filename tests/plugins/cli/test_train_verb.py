@@ -1,5 +1,6 @@
 """`facegraft train` and `facegraft export` verbs: arguments → settings → library."""
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -55,6 +56,24 @@ def test_explicit_options(facesets, tmp_path) -> None:
                   "--seed", "3", "--workers", "0") == 0
     config = load_model(tmp_path).config
     assert (config.architecture, config.encoder_width, config.decoder_depth) == ("liae", 8, 0)
+
+
+def test_gan_flags_turn_the_term_on(facesets, tmp_path) -> None:
+    """--gan-weight/--gan-from reach the settings (off by default, also in the quick preset), and a
+    run with them writes the discriminator beside the optimizer, never into the model."""
+    base = ["--a", "x", "--b", "y", "-o", str(tmp_path / "m"), "--iterations", "4"]
+    _, off = train_verb.build_settings(_parse(train_verb, ["train", *base, "--preset", "quick"]), face_type="full",
+                                       size=64)
+    assert not off.gan.enabled
+    _, on = train_verb.build_settings(_parse(train_verb, ["train", *base, "--gan-weight", "0.1", "--gan-from", "0.5"]),
+                                      face_type="full", size=64)
+    assert (on.gan.weight, on.gan.start) == (0.1, 0.5)
+    assert _train(facesets, tmp_path / "m", "--encoder-width", "8", "--decoder-width", "8", "--bottleneck-dims", "32",
+                  "--decoder-depth", "0", "--iterations", "4", "--batch", "2", "--gan-weight", "0.1",
+                  "--gan-from", "0.5") == 0
+    state = json.loads((tmp_path / "m" / "training" / "state.json").read_text())
+    assert state["phase"] == {"gan_from": 2} and "discriminator_sha256" in state
+    assert load_model(tmp_path / "m").training_state["iteration"] == 4
 
 
 def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
