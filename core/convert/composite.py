@@ -246,13 +246,14 @@ def window_color_stats(faces_by_frame: Mapping[int, Sequence[SwappedFace]], fram
 
 
 def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], *,
-              layers: int | None) -> None:
+              layers: np.ndarray | None, layers_origin: tuple[int, int] = (0, 0)) -> None:
     """Matte each placed face over `out`'s RGB, in place, touching only pixels where its matte is above 0.
 
     Args:
         out: (H, W, C) float32 data-window pixels, the plate's values on entry. rgb: indices of
-            R, G, B in it. layers: index of the first of 5 layer channels (face RGBA, premultiplied,
-            then matte), zero on entry; None writes no layers.
+            R, G, B in it. layers: (h, w, 5) float32, zero on entry, filled in place with the face
+            RGBA (premultiplied) and the matte; it covers `out[y:y + h, x:x + w]` with
+            `layers_origin` = (x, y) and must hold every placed box. None writes no layers.
     """
     index = list(rgb)
     for p in placed:
@@ -266,7 +267,8 @@ def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], 
             view = window[..., channel]
             view[touched] = mixed[..., k][touched]
         if layers is not None:
-            lay = window[..., layers:layers + 5]
+            lx, ly = layers_origin
+            lay = layers[y0 - ly:y1 - ly, x0 - lx:x1 - lx]
             lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
             lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
             lay[..., 4] = lay[..., 3]
