@@ -20,13 +20,14 @@ from facegraft.core.convert.composite import (Placed, SwappedFace, composite, pl
                                               smooth_masks_over_time, window_color_stats)
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
-from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
+from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, NotConvergedError, OutputError
 from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import ImageData, Window, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
 from facegraft.core.post.color_stats import ColorStats
+from facegraft.core.post.poisson import PoissonSolver
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     remaining = set(todo)
     pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
     written, nonfinite, faces_done = [], [], 0
+    poisson = PoissonSolver()  # buffers reused across frames; cold starts keep frames chunk-independent
     with BackgroundWriter(workers=settings.workers) as writer:
         frames_in = progress(source.iter_frames(needed, workers=settings.workers), len(needed))
         while group := list(islice(frames_in, settings.batch)):
@@ -119,7 +121,8 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                 stats = {s.face_id: window_color_stats(window, number, s.face_id, settings.color_smoothing,
                                                        working=working)
                          for s in faces} if settings.color_smoothing else {}
-                image, parts = _converted_frame(frame, faces, settings, working, swapper, options, stats)
+                image, parts = _converted_frame(frame, faces, settings, working, swapper, options, stats,
+                                                poisson)
                 writer.submit(write_image, pattern.path(number), image, parts=parts)
                 written.append(number)
                 faces_done += len(faces)
@@ -181,7 +184,8 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
 
 def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, working: WorkingSpace,
                      swapper: FaceSwapper, options: str,
-                     stats: dict[int, tuple[ColorStats, ColorStats] | None]) -> tuple[ImageData, tuple[ImageData, ...]]:
+                     stats: dict[int, tuple[ColorStats, ColorStats] | None],
+                     poisson: PoissonSolver) -> tuple[ImageData, tuple[ImageData, ...]]:
     """The converted frame: the composite (plate channels, plate data window) and the layer part
     (face RGBA premultiplied + matte, data window = the faces' box), or the layers alone."""
     image = frame.image
@@ -190,9 +194,13 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
                          "with facegraft media convert")
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
-    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
-                                     frame_seed=settings.seed * 1_000_003 + frame.number,
-                                     color_stats=stats.get(s.face_id), where=f"{frame.path}:") for s in faces) if p]
+    try:
+        placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
+                                         frame_seed=settings.seed * 1_000_003 + frame.number,
+                                         color_stats=stats.get(s.face_id), where=f"{frame.path}:", poisson=poisson)
+                              for s in faces) if p]
+    except NotConvergedError as error:
+        raise NotConvergedError(f"{frame.path} (frame {frame.number}): {error}; convert it with --blend alpha") from None
     out = image.pixels.copy()
     layer_box = _layer_box(placed, out.shape[:2])
     layers = None if settings.outputs == "composite" else \
