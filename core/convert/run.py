@@ -217,12 +217,11 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
         return beauty, ()
     dw = image.data_window
     window = Window(dw.x + layer_box[0], dw.y + layer_box[1], layers.shape[1], layers.shape[0])
-    compression = {a.name: a for a in image.attributes}.get("compression")
+    # the same header as the composite (its DateTime too: a part without one gets the time of writing,
+    # and frames would differ from one run to the next)
     layer_image = ImageData(layers, LAYERS, ("half",) * len(LAYERS), window, image.display_window,
-                            (compression,) if compression else ())
-    if settings.outputs == "layers":
-        return replace(layer_image, attributes=beauty.attributes), ()
-    return beauty, (layer_image,)
+                            beauty.attributes)
+    return (layer_image, ()) if settings.outputs == "layers" else (beauty, (layer_image,))
 
 
 def _layer_box(placed: list[Placed], shape: tuple[int, int]) -> tuple[int, int, int, int]:
