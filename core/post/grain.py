@@ -134,7 +134,7 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
     sigma_r = 1.4826 * _upper_median(np.abs(samples - centre[:, None]))
     limit = (4 * sigma_r).astype(np.float32)
     weight = inside.astype(np.float32)
-    clipped = np.clip(residual, -limit, limit, out=residual)
+    clipped = np.maximum(np.minimum(residual, limit, out=residual), -limit, out=residual)  # np.clip is slower
     clipped *= weight[..., None]  # zero outside: a pair counts only if both pixels are in
     num = np.einsum("ijc,ijc->c", clipped[:, :-1], clipped[:, 1:]) + np.einsum("ijc,ijc->c", clipped[:-1], clipped[1:])
     squares = clipped * clipped
