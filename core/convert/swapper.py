@@ -25,6 +25,9 @@ class FaceSwapper(Protocol):
 class ModelSwapper:
     """A `FaceSwapper` running a loaded model (decoder A on B's code) in batches of `batch`.
 
+    On a CUDA device the crops go up from page-locked (pinned) host memory without blocking; the
+    network runs there, and only the faces and masks come back.
+
     Every network call gets exactly `batch` crops (the last call padded with zero crops): the
     CPU kernels give results that depend on the batch size, not on a crop's slot or neighbours
     (checked in tests/core/convert), so a frame is byte-identical however a plate is cut into
@@ -58,8 +61,10 @@ class ModelSwapper:
             count = len(part)
             if count < self.batch:
                 part = np.concatenate([part, np.zeros((self.batch - count, *part.shape[1:]), part.dtype)])
-            chunk = torch.from_numpy(np.ascontiguousarray(part.transpose(0, 3, 1, 2)))
-            face, mask = self.model.swap(chunk.to(device))
+            host = torch.from_numpy(np.ascontiguousarray(part.transpose(0, 3, 1, 2)))
+            if device.type == "cuda":  # page-locked: the copy runs by DMA while reader/writer threads keep going
+                host = host.pin_memory()
+            face, mask = self.model.swap(host.to(device, non_blocking=True))
             faces.append(face[:count].float().permute(0, 2, 3, 1).cpu().numpy())
             masks.append(mask[:count].float()[:, 0].cpu().numpy())
         if not faces:

@@ -10,7 +10,7 @@ far the order in which output files were completed strays from frame order (the 
 `workers` frames behind, so at most that many).
 
     python tests/benchmarks/bench_convert.py [--quick] [--frames N] [--json out.json]
-        [--long 500 [--long-size 1920x1080] [--long-only]]
+        [--long 500 [--long-size 1920x1080] [--long-only]] [--device cuda]
 """
 import argparse
 import os
@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=0, metavar="N", help="also convert an N-frame plate once (memory)")
     parser.add_argument("--long-size", default="1920x1080", help="WxH of the long plate (default 1920x1080)")
     parser.add_argument("--long-only", action="store_true", help="skip the throughput tables")
+    parser.add_argument("--device", default="cpu", help="torch device of the network (cpu, cuda, cuda:N)")
     args = parser.parse_args()
     frames = 10 if args.quick else args.frames
     color = ColorManager()
@@ -189,7 +190,7 @@ def main() -> None:
         tmp = Path(tmp)
         config = ModelConfig("df", resolution=128)
         save_model(create_model(config), config, tmp / "model", training_state={"iteration": 0})
-        swapper = ModelSwapper(load_model(tmp / "model"), batch=4)
+        swapper = ModelSwapper(load_model(tmp / "model", device=args.device), batch=4)
         sizes = {} if args.long_only else \
             {"1920x1080": (1920, 1080, frames), "3840x2160": (3840, 2160, max(5, frames // 2))}
         for label, (w, h, n) in sizes.items():
@@ -214,7 +215,8 @@ def main() -> None:
             rows.append([label, r["frames"], outputs, r["io_fps"], fps, f"{fps / r['io_fps']:.2f}x",
                          f"{r[f'rss_{outputs}_first_quarter_mib']:.0f} → {r[f'rss_{outputs}_last_quarter_mib']:.0f}"])
     if rows:
-        print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, CPU ({machine()['cpus']} CPUs)",
+        print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, network on {args.device} "
+                    f"({machine()['cpus']} CPUs)",
                     ["plate", "frames", "outputs", "read+write fps", "convert fps", "vs I/O",
                      "RSS MiB first→last quarter"], rows)
     write_json(args.json, "convert", results)
