@@ -72,11 +72,10 @@ def _rho_table() -> np.ndarray:
 _RHO = _rho_table()  # read-only: lag-1 correlation of the residual for each grain size in _SIZES
 
 
-def _correlation(samples: np.ndarray) -> np.ndarray:
-    """(3, 3) Pearson correlation of (N, 3) samples; a channel without variance correlates with nothing."""
-    centred = samples - samples.mean(axis=0)
-    cov = centred.T @ centred
-    std = np.sqrt(np.diag(cov))
+def _correlation(cov: np.ndarray) -> np.ndarray:
+    """(3, 3) Pearson correlation from a (3, 3) (co)variance; a channel without variance correlates
+    with nothing."""
+    std = np.sqrt(np.maximum(np.diag(cov), 0.0))
     scale = np.where(std > 0, std, np.inf)
     corr = cov / scale[:, None] / scale[None, :]
     np.fill_diagonal(corr, 1.0)
@@ -132,18 +131,14 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
     samples = residual.transpose(2, 0, 1)[:, inside]  # (3, N): each channel's median on a contiguous row
     centre = _upper_median(samples)
     sigma_r = 1.4826 * _upper_median(np.abs(samples - centre[:, None]))
-    limit = (4 * sigma_r).astype(np.float32)
-    weight = inside.astype(np.float32)
-    clipped = np.maximum(np.minimum(residual, limit, out=residual), -limit, out=residual)  # np.clip is slower
-    clipped *= weight[..., None]  # zero outside: a pair counts only if both pixels are in
-    num = np.einsum("ijc,ijc->c", clipped[:, :-1], clipped[:, 1:]) + np.einsum("ijc,ijc->c", clipped[:-1], clipped[1:])
-    squares = clipped * clipped
-    den = np.einsum("ijc,ij->c", squares[:, :-1], weight[:, 1:]) + np.einsum("ijc,ij->c", squares[:-1], weight[1:])
-    rho = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0).astype(np.float64)
+    from facegraft.core.post.grain_stats import residual_moments  # numba: loaded when grain is measured
+
+    num, den, sums, products, n = residual_moments(residual, inside, (4 * sigma_r).astype(np.float32))
+    rho = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     size = float(np.interp(np.mean(rho), _RHO, _SIZES))  # rho rises with size
     factor = np.sqrt(_filter_response(size)[1])
     sigma = sigma_r / factor
-    corr = _correlation(clipped[inside].astype(np.float64))
+    corr = _correlation(products - np.outer(sums, sums) / n)
     return GrainEstimate(sigma=tuple(float(s) for s in sigma), grain_size=size,
                          correlation=tuple(tuple(float(v) for v in row) for row in corr), pixels=count)
 

@@ -73,9 +73,12 @@ def feather_gaussian(matte: np.ndarray, *, sigma: float) -> np.ndarray:
     box = bounding_box(matte > 0, margin=int(4.0 * sigma + 0.5) + 1)  # the kernel's reach (exact)
     if sigma == 0 or box is None:
         return matte.copy()
-    out = np.zeros_like(matte)
     part = gaussian_blur(matte[box], sigma=float(sigma), border="nearest")
-    out[box] = np.clip(part, 0.0, 1.0)
+    np.clip(part, 0.0, 1.0, out=part)
+    if part.shape == matte.shape:  # the kernel reaches every pixel: no frame of zeros to add
+        return part
+    out = np.zeros_like(matte)
+    out[box] = part
     return out
 
 
