@@ -221,6 +221,11 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
     # and frames would differ from one run to the next)
     layer_image = ImageData(layers, LAYERS, ("half",) * len(LAYERS), window, image.display_window,
                             beauty.attributes)
+    if settings.outputs == "flat":  # one part: the layers spread over the composite's data window
+        full = np.zeros(out.shape[:2] + (len(LAYERS),), np.float32)
+        full[layer_box[1]:layer_box[3], layer_box[0]:layer_box[2]] = layers
+        return replace(beauty, pixels=np.concatenate([out, full], axis=2), channels=image.channels + LAYERS,
+                       pixel_types=image.pixel_types + ("half",) * len(LAYERS)), ()
     return (layer_image, ()) if settings.outputs == "layers" else (beauty, (layer_image,))
 
 

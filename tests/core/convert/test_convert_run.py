@@ -88,6 +88,16 @@ def test_frames_without_faces_pass_through_and_resume_skips(exr_plate, tmp_path,
                erode=3, force=True).written == (1001,)
 
 
+def test_flat_output_holds_the_same_channels_in_one_full_frame_part(exr_plate, tmp_path, color):
+    run(exr_plate, tmp_path / "all.####.exr", color, frames=[1001])
+    run(exr_plate, tmp_path / "flat.####.exr", color, frames=[1001], outputs="flat")
+    parts, flat = read_image(tmp_path / "all.1001.exr"), read_image(tmp_path / "flat.1001.exr")
+    assert len(part_windows(tmp_path / "all.1001.exr")) == 2
+    assert part_windows(tmp_path / "flat.1001.exr") == [part_windows(tmp_path / "all.1001.exr")[0]]
+    assert flat.channels == parts.channels and flat.pixel_types == parts.pixel_types
+    np.testing.assert_array_equal(flat.pixels, parts.pixels)
+
+
 def test_layers_only_output(exr_plate, tmp_path, color):
     run(exr_plate, tmp_path / "l.####.exr", color, frames=[1001], outputs="layers")
     layers = read_image(tmp_path / "l.1001.exr")
