@@ -9,14 +9,14 @@ dropped: a zero-gradient, Neumann edge), plate values as the Dirichlet boundary 
 guidance `v_pq = face_p - face_q` (`normal`) or, per channel and per edge, whichever of the face's
 and the plate's differences has the larger magnitude (`mixed`). Outside Ω the result is the plate.
 
-Solver: geometric multigrid (`core/post/multigrid.py`: V-cycles of red-black Gauss-Seidel, numba
-kernels, float64) on the bounding box of Ω (+1 px) only, so cost follows the face, not the frame. It
-replaced algebraic multigrid (pyamg) + CG, which needed a new hierarchy per call and ran at ~6x
+Solver: conjugate gradients preconditioned by geometric multigrid (`core/post/multigrid.py`: V-cycles
+of red-black Gauss-Seidel, numba kernels, float64 CG) on the bounding box of Ω (+1 px) only, so cost
+follows the face, not the frame. It replaced algebraic multigrid (pyamg) + CG, which needed a new hierarchy per call and ran at ~6x
 `cv2.seamlessClone` on a 1080p face. A `PoissonSolver` keeps the level buffers for each box size and
 can warm-start from its previous solution; a solve that does not reach its tolerance raises
 `NotConvergedError`, never returns a half-solved face.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -41,7 +41,7 @@ class PoissonSolver:
     """
 
     warm_start: bool = False
-    cycles: list[int] = field(default_factory=list)  # V-cycles of each solve, for reports and tests
+    iterations: int | None = None  # CG iterations of the last solve, for reports and tests
     _cache: "MultigridCache | None" = None  # made on the first blend (numba loads only when one runs)
     _previous: np.ndarray | None = None
 
@@ -84,8 +84,8 @@ class PoissonSolver:
             start = start + previous
         where = inside[..., None]
         u = np.where(where, start, plate_box).astype(np.float64)
-        self.cycles.append(solve(u, rhs, np.ascontiguousarray(inside), neumann=neumann, cache=self._cache, tol=tol,
-                                 reference=cold))
+        self.iterations = solve(u, rhs, np.ascontiguousarray(inside), neumann=neumann, cache=self._cache, tol=tol,
+                                reference=cold)
         if self.warm_start:
             self._previous = (u - cold).astype(np.float32)
         np.copyto(out[box][..., :3], u, where=where, casting="same_kind")
