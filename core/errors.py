@@ -48,3 +48,7 @@ class OutputError(FacegraftError):
 
 class ResourceError(FacegraftError):
     """A job would need more memory than the machine has (estimated before allocating)."""
+
+
+class NotConvergedError(FacegraftError):
+    """A numerical solve (e.g. a Poisson blend) did not reach its tolerance, or met NaN/Inf values."""

@@ -35,8 +35,9 @@ SPEC = NodeSpec(
             Choice("blend", ("alpha", "poisson"), default="alpha", help="matte over, or Poisson then over"),
             Float("sharpen", default=0.0, low=0.0, high=5.0, help="unsharp-mask amount (0 = off)"),
             Choice("grain", ("off", "match"), default="off", help="add plate-matched grain to the face"),
-            Choice("outputs", ("all", "composite", "layers"), default="all",
-                   help="composite + face/matte layers, the composite only, or the layers only"),
+            Choice("outputs", ("all", "composite", "layers", "flat"), default="all",
+                   help="composite + face/matte layers (a second EXR part around the faces), the composite "
+                        "only, the layers only, or composite + layers in one full-frame part (Blender)"),
             String("face_ids", default="", pattern=r"\s*\d+\s*(,\s*\d+\s*)*",
                    help="comma list of face ids to replace, e.g. 0,2 (empty: all)"),
             String("device", default="cpu", pattern=r"cpu|cuda(:\d+)?|mps",

@@ -23,7 +23,7 @@ from facegraft.core.post.color_stats import ColorStats, color_stats
 from facegraft.core.post.color_transfer import color_transfer
 from facegraft.core.post.grain import MIN_GRAIN_PIXELS, grain_pixels, match_grain
 from facegraft.core.post.matte import combine_mattes, feather_distance, feather_gaussian, grow_matte
-from facegraft.core.post.poisson import poisson_blend
+from facegraft.core.post.poisson import PoissonSolver
 from facegraft.core.post.sharpen import unsharp_mask
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,8 @@ def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, i
 
 def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int], *, data_origin: tuple[int, int],
                settings: ConvertSettings, working: WorkingSpace, frame_seed: int,
-               color_stats: tuple[ColorStats, ColorStats] | None = None, where: str = "") -> Placed | None:
+               color_stats: tuple[ColorStats, ColorStats] | None = None, where: str = "",
+               poisson: PoissonSolver | None = None) -> Placed | None:
     """Warp one swapped face into the plate and apply the post-processing chain there.
 
     A post op that cannot work on this face (too few pixels for grain or color statistics, a
@@ -160,6 +161,7 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
         color_stats: (face, plate) statistics to match instead of measuring this frame's (see
             `window_color_stats`).
         where: the frame, for warnings (e.g. "shot.1001.exr").
+        poisson: the solver to blend with (it keeps its buffers between frames); default a new one.
     Returns: the placed face, or None when it falls outside the data window.
     """
     margin = abs(settings.erode) + int(np.ceil(settings.feather)) + 2
@@ -179,7 +181,8 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
     skip = _skipped_ops(matte, settings, has_stats=color_stats is not None)
     for op, why in skip.items():
         log.warning("%sface %d: %s skipped, %s", f"{where} " if where else "", swapped.face_id, op, why)
-    face = _post(face, plate_rgb, matte, settings, working, frame_seed, color_stats, skip=set(skip))
+    face = _post(face, plate_rgb, matte, settings, working, frame_seed, color_stats, skip=set(skip),
+                 poisson=poisson or PoissonSolver())
     return Placed(box, face, matte)
 
 
@@ -199,7 +202,8 @@ def _skipped_ops(matte: np.ndarray, settings: ConvertSettings, *, has_stats: boo
 
 
 def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: ConvertSettings, working: WorkingSpace,
-          seed: int, stats: tuple[ColorStats, ColorStats] | None, *, skip: set[str]) -> np.ndarray:
+          seed: int, stats: tuple[ColorStats, ColorStats] | None, *, skip: set[str],
+          poisson: PoissonSolver) -> np.ndarray:
     """Color match, sharpen, grain and Poisson blend, all inside the matte, float, unclipped; the ops
     named in `skip` are left out."""
     if not (matte > 0.5).any():
@@ -214,7 +218,7 @@ def _post(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, settings: Conv
     if settings.grain == "match" and "grain" not in skip:
         face, _ = match_grain(face, plate, matte, seed=seed)
     if settings.blend == "poisson" and "poisson blend" not in skip:
-        face = poisson_blend(face, plate, matte, mode="normal")
+        face = poisson.blend(face, plate, matte, mode="normal")
     return face
 
 
@@ -246,13 +250,14 @@ def window_color_stats(faces_by_frame: Mapping[int, Sequence[SwappedFace]], fram
 
 
 def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], *,
-              layers: int | None) -> None:
+              layers: np.ndarray | None, layers_origin: tuple[int, int] = (0, 0)) -> None:
     """Matte each placed face over `out`'s RGB, in place, touching only pixels where its matte is above 0.
 
     Args:
         out: (H, W, C) float32 data-window pixels, the plate's values on entry. rgb: indices of
-            R, G, B in it. layers: index of the first of 5 layer channels (face RGBA, premultiplied,
-            then matte), zero on entry; None writes no layers.
+            R, G, B in it. layers: (h, w, 5) float32, zero on entry, filled in place with the face
+            RGBA (premultiplied) and the matte; it covers `out[y:y + h, x:x + w]` with
+            `layers_origin` = (x, y) and must hold every placed box. None writes no layers.
     """
     index = list(rgb)
     for p in placed:
@@ -266,7 +271,8 @@ def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], 
             view = window[..., channel]
             view[touched] = mixed[..., k][touched]
         if layers is not None:
-            lay = window[..., layers:layers + 5]
+            lx, ly = layers_origin
+            lay = layers[y0 - ly:y1 - ly, x0 - lx:x1 - lx]
             lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
             lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
             lay[..., 4] = lay[..., 3]

@@ -16,21 +16,23 @@ import OpenImageIO as oiio
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import ColorManager
 from facegraft.core.color.perceptual import WorkingSpace
-from facegraft.core.convert.composite import (SwappedFace, composite, place_face, resized_crop,
+from facegraft.core.convert.composite import (Placed, SwappedFace, composite, place_face, resized_crop,
                                               smooth_masks_over_time, window_color_stats)
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
-from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, OutputError
+from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, NotConvergedError, OutputError
 from facegraft.core.media.atomic import prepare_output
-from facegraft.core.media.image_io import ImageData, write_image
+from facegraft.core.media.image_io import ImageData, Window, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
 from facegraft.core.post.color_stats import ColorStats
+from facegraft.core.post.poisson import PoissonSolver
 
 log = logging.getLogger(__name__)
 
-# Layers a compositor can re-comp from: the swapped face (premultiplied) and the final matte.
+# Layers a compositor can re-comp from: the swapped face (premultiplied) and the final matte. With
+# outputs="all" they are the second part of a multi-part EXR whose data window is the faces' box.
 LAYERS = ("face.R", "face.G", "face.B", "face.A", "matte.A")
 OPTIONS_ATTRIBUTE = "facegraft/options"
 
@@ -97,6 +99,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     remaining = set(todo)
     pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
     written, nonfinite, faces_done = [], [], 0
+    poisson = PoissonSolver()  # buffers reused across frames; cold starts keep frames chunk-independent
     with BackgroundWriter(workers=settings.workers) as writer:
         frames_in = progress(source.iter_frames(needed, workers=settings.workers), len(needed))
         while group := list(islice(frames_in, settings.batch)):
@@ -118,8 +121,9 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                 stats = {s.face_id: window_color_stats(window, number, s.face_id, settings.color_smoothing,
                                                        working=working)
                          for s in faces} if settings.color_smoothing else {}
-                image = _converted_frame(frame, faces, settings, working, swapper, options, stats)
-                writer.submit(write_image, pattern.path(number), image)
+                image, parts = _converted_frame(frame, faces, settings, working, swapper, options, stats,
+                                                poisson)
+                writer.submit(write_image, pattern.path(number), image, parts=parts)
                 written.append(number)
                 faces_done += len(faces)
                 remaining.discard(number)
@@ -180,35 +184,57 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
 
 def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, working: WorkingSpace,
                      swapper: FaceSwapper, options: str,
-                     stats: dict[int, tuple[ColorStats, ColorStats] | None]) -> ImageData:
+                     stats: dict[int, tuple[ColorStats, ColorStats] | None],
+                     poisson: PoissonSolver) -> tuple[ImageData, tuple[ImageData, ...]]:
+    """The converted frame: the composite (plate channels, plate data window) and the layer part
+    (face RGBA premultiplied + matte, data window = the faces' box), or the layers alone."""
     image = frame.image
     if image is None:
         raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
                          "with facegraft media convert")
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
-    placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
-                                     frame_seed=settings.seed * 1_000_003 + frame.number,
-                                     color_stats=stats.get(s.face_id), where=f"{frame.path}:") for s in faces) if p]
-    plate_channels = len(image.channels)
-    layers = None if settings.outputs == "composite" else plate_channels
-    out = np.zeros(image.pixels.shape[:2] + (plate_channels + (0 if layers is None else len(LAYERS)),), np.float32)
-    out[..., :plate_channels] = image.pixels
-    composite(out, rgb, placed, layers=layers)
+    try:
+        placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
+                                         frame_seed=settings.seed * 1_000_003 + frame.number,
+                                         color_stats=stats.get(s.face_id), where=f"{frame.path}:", poisson=poisson)
+                              for s in faces) if p]
+    except NotConvergedError as error:
+        raise NotConvergedError(f"{frame.path} (frame {frame.number}): {error}; convert it with --blend alpha") from None
+    out = image.pixels.copy()
+    layer_box = _layer_box(placed, out.shape[:2])
+    layers = None if settings.outputs == "composite" else \
+        np.zeros((layer_box[3] - layer_box[1], layer_box[2] - layer_box[0], len(LAYERS)), np.float32)
+    composite(out, rgb, placed, layers=layers, layers_origin=layer_box[:2])
     matrices = [{"face_id": s.face_id, "frame_to_crop": np.round(s.crop.frame_to_crop, 9).tolist(),
                  "size": s.crop.size, "face_type": s.crop.face_type} for s in faces]
     attributes = {"facegraft/synthetic": int(bool(placed)), "facegraft/model": swapper.model_id,
                   OPTIONS_ATTRIBUTE: options, "facegraft/frame_to_crop": json.dumps(matrices),
                   COLORSPACE_ATTRIBUTE: working.name}
-    if settings.outputs == "layers":
-        out = out[..., plate_channels:]
-        channels, types = LAYERS, ("half",) * len(LAYERS)
-    elif settings.outputs == "composite":
-        channels, types = image.channels, image.pixel_types
-    else:
-        channels, types = image.channels + LAYERS, image.pixel_types + ("half",) * len(LAYERS)
-    return ImageData(out, channels, types, image.data_window, image.display_window, image.attributes,
-                     image.path).with_attributes(attributes)
+    beauty = ImageData(out, image.channels, image.pixel_types, image.data_window, image.display_window,
+                       image.attributes, image.path).with_attributes(attributes)
+    if layers is None:
+        return beauty, ()
+    dw = image.data_window
+    window = Window(dw.x + layer_box[0], dw.y + layer_box[1], layers.shape[1], layers.shape[0])
+    # the same header as the composite (its DateTime too: a part without one gets the time of writing,
+    # and frames would differ from one run to the next)
+    layer_image = ImageData(layers, LAYERS, ("half",) * len(LAYERS), window, image.display_window,
+                            beauty.attributes)
+    if settings.outputs == "flat":  # one part: the layers spread over the composite's data window
+        full = np.zeros(out.shape[:2] + (len(LAYERS),), np.float32)
+        full[layer_box[1]:layer_box[3], layer_box[0]:layer_box[2]] = layers
+        return replace(beauty, pixels=np.concatenate([out, full], axis=2), channels=image.channels + LAYERS,
+                       pixel_types=image.pixel_types + ("half",) * len(LAYERS)), ()
+    return (layer_image, ()) if settings.outputs == "layers" else (beauty, (layer_image,))
+
+
+def _layer_box(placed: list[Placed], shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) in data-window array pixels holding every placed face; one pixel when none."""
+    if not placed:
+        return (0, 0, 1, 1)
+    boxes = np.array([p.box for p in placed])
+    return (int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max()))
 
 
 def _rgb_indices(frame: Frame) -> tuple[int, int, int]:

@@ -4,7 +4,7 @@ from typing import Literal
 
 MaskSource = Literal["learned", "landmarks", "product", "union", "segment"]
 Blend = Literal["alpha", "poisson"]
-Outputs = Literal["all", "composite", "layers"]
+Outputs = Literal["all", "composite", "layers", "flat"]
 COLOR_METHODS = ("off", "rct", "lct", "mkl", "idt", "sot", "histogram", "avg")
 
 
@@ -25,7 +25,9 @@ class ConvertSettings:
     lct, mkl), which stops flicker.
     blend: "alpha" (matte over) or "poisson" (float Poisson solve inside the matte, then matte over).
     sharpen: unsharp-mask amount (0 = off). grain: "match" adds plate-matched grain to the face.
-    outputs: "all" = composite + face/matte layers; "composite"; "layers" = the layers only.
+    outputs: "all" = composite + face/matte layers (a second EXR part around the faces); "composite";
+    "layers" = the layers only (data window around the faces); "flat" = composite and layers in one
+    full-frame part, for hosts that read only an EXR's first part or ignore data windows (Blender).
     face_ids: faces to replace (None: all). batch: faces per network call.
     """
 

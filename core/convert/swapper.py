@@ -23,7 +23,16 @@ class FaceSwapper(Protocol):
 
 @dataclass(frozen=True)
 class ModelSwapper:
-    """A `FaceSwapper` running a loaded model (decoder A on B's code) in batches of `batch`."""
+    """A `FaceSwapper` running a loaded model (decoder A on B's code) in batches of `batch`.
+
+    On a CUDA device the crops go up from page-locked (pinned) host memory without blocking; the
+    network runs there, and only the faces and masks come back.
+
+    Every network call gets exactly `batch` crops (the last call padded with zero crops): the
+    CPU kernels give results that depend on the batch size, not on a crop's slot or neighbours
+    (checked in tests/core/convert), so a frame is byte-identical however a plate is cut into
+    farm chunks or a resumed run regroups its frames.
+    """
 
     model: LoadedModel
     batch: int = 16
@@ -48,10 +57,16 @@ class ModelSwapper:
         device = next(self.model.network.parameters()).device
         faces, masks = [], []
         for start in range(0, len(crops), self.batch):
-            chunk = torch.from_numpy(np.ascontiguousarray(crops[start:start + self.batch].transpose(0, 3, 1, 2)))
-            face, mask = self.model.swap(chunk.to(device))
-            faces.append(face.float().permute(0, 2, 3, 1).cpu().numpy())
-            masks.append(mask.float()[:, 0].cpu().numpy())
+            part = crops[start:start + self.batch]
+            count = len(part)
+            if count < self.batch:
+                part = np.concatenate([part, np.zeros((self.batch - count, *part.shape[1:]), part.dtype)])
+            host = torch.from_numpy(np.ascontiguousarray(part.transpose(0, 3, 1, 2)))
+            if device.type == "cuda":  # page-locked: the copy runs by DMA while reader/writer threads keep going
+                host = host.pin_memory()
+            face, mask = self.model.swap(host.to(device, non_blocking=True))
+            faces.append(face[:count].float().permute(0, 2, 3, 1).cpu().numpy())
+            masks.append(mask[:count].float()[:, 0].cpu().numpy())
         if not faces:
             s = self.resolution
             return np.zeros((0, s, s, 3), np.float32), np.zeros((0, s, s), np.float32)

@@ -242,7 +242,8 @@ def _primaries_space(chromaticities: object, color: ColorManager | None) -> str 
     return None
 
 
-def _read_header(path: Path, frame: int | None) -> "oiio.ImageSpec":
+def _read_header(path: Path, frame: int | None) -> tuple["oiio.ImageSpec", tuple[str, ...]]:
+    """The first part's header and the channel names of every part (as `read_image` flattens them)."""
     where = str(path) if frame is None else f"{path} (frame {frame})"
     if path.is_dir():
         raise MediaError(f"{where}: is a folder; name a file, or a sequence in it like {path / 'name.####.exr'}")
@@ -252,15 +253,22 @@ def _read_header(path: Path, frame: int | None) -> "oiio.ImageSpec":
     if inp is None:
         raise MediaError(f"{where}: unreadable image ({oiio.geterror().strip() or 'unknown format'}); check the file")
     spec = inp.spec()
+    channels = tuple(spec.channelnames)
+    if inp.format_name() == "openexr":
+        part = 1
+        while inp.seek_subimage(part, 0):
+            channels += tuple(inp.spec().channelnames)
+            part += 1
     inp.close()
-    return spec
+    return spec, channels
 
 
-def _info_from_header(text: str, kind: str, frames: list[int], spec: "oiio.ImageSpec",
+def _info_from_header(text: str, kind: str, frames: list[int], header: tuple["oiio.ImageSpec", tuple[str, ...]],
                       colorspace: str | None, color: ColorManager | None) -> SourceInfo:
+    spec, channels = header
     attributes = {p.name: p.value for p in spec.extra_attribs}
     pixel_type = str(spec.format)
     name, rule = choose_colorspace(text, option=colorspace, attributes=attributes, pixel_type=pixel_type,
                                    video=False, color=color)
     return SourceInfo(text, kind, tuple(frames), tuple(find_gaps(frames)), spec.full_width, spec.full_height,
-                      tuple(spec.channelnames), pixel_type, name, None, attributes, rule)
+                      channels, pixel_type, name, None, attributes, rule)

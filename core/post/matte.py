@@ -6,12 +6,14 @@ not care which, but every size is in pixels of the matte given). All functions r
 from collections.abc import Sequence
 from typing import Literal
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
 from facegraft.core.checks import check_matte
+from facegraft.core.post.filters import gaussian_blur
 
-_CROSS = ndimage.generate_binary_structure(2, 1)
+_SQUARE = np.ones((3, 3), np.uint8)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
 def bounding_box(mask: np.ndarray, *, margin: int) -> tuple[slice, slice] | None:
@@ -47,13 +49,10 @@ def grow_matte(matte: np.ndarray, *, pixels: int) -> np.ndarray:
     box = bounding_box(matte > 0, margin=steps + 1)  # zeros around the box stay zero (exact)
     if steps == 0 or box is None:
         return matte.copy()
-    filt = ndimage.maximum_filter if pixels > 0 else ndimage.minimum_filter
-    part = matte[box]
-    for i in range(steps):
-        if i % 2 == 0:
-            part = filt(part, size=3, mode="nearest")
-        else:
-            part = filt(part, footprint=_CROSS, mode="nearest")
+    filt = cv2.dilate if pixels > 0 else cv2.erode
+    part = np.ascontiguousarray(matte[box])
+    for i in range(steps):  # OpenCV's grey-level max/min, the edge pixel repeated beyond the box
+        part = filt(part, _SQUARE if i % 2 == 0 else _CROSS, borderType=cv2.BORDER_REPLICATE)
     out = np.zeros_like(matte)
     out[box] = part
     return out
@@ -74,9 +73,12 @@ def feather_gaussian(matte: np.ndarray, *, sigma: float) -> np.ndarray:
     box = bounding_box(matte > 0, margin=int(4.0 * sigma + 0.5) + 1)  # the kernel's reach (exact)
     if sigma == 0 or box is None:
         return matte.copy()
+    part = gaussian_blur(matte[box], sigma=float(sigma), border="nearest")
+    np.clip(part, 0.0, 1.0, out=part)
+    if part.shape == matte.shape:  # the kernel reaches every pixel: no frame of zeros to add
+        return part
     out = np.zeros_like(matte)
-    part = ndimage.gaussian_filter(matte[box], sigma=float(sigma), mode="nearest", truncate=4.0)
-    out[box] = np.clip(part, 0.0, 1.0)
+    out[box] = part
     return out
 
 
@@ -84,7 +86,7 @@ def feather_distance(matte: np.ndarray, *, pixels: float, threshold: float = 0.5
     """Feather inwards with a linear ramp over `pixels` from the edge of `matte > threshold`.
 
     The ramp is 0 on the first outside pixel and reaches 1 `pixels` pixel-centres inside the edge
-    (Euclidean distance, `scipy.ndimage.distance_transform_edt`); the result is the minimum of that
+    (exact Euclidean distance, OpenCV's `distanceTransform`); the result is the minimum of that
     ramp and the matte, so soft parts of the matte stay soft and nothing grows outwards.
 
     Args:
@@ -102,7 +104,7 @@ def feather_distance(matte: np.ndarray, *, pixels: float, threshold: float = 0.5
     box = bounding_box(inside, margin=1)  # the ring of outside pixels holds the nearest ones (exact)
     if box is None:
         return out
-    distance = ndimage.distance_transform_edt(inside[box])
+    distance = cv2.distanceTransform(inside[box].astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     ramp = np.clip((distance - 0.5) / float(pixels), 0.0, 1.0).astype(np.float32)
     out[box] = np.minimum(matte[box], ramp) * inside[box]
     return out

@@ -4,11 +4,17 @@ For a 1920x1080 and a 3840x2160 RGBA half EXR plate (zip) with one face per fram
 model on the CPU: frames/s of `convert_plate` end to end (composite + layers, and composite only)
 vs the pure read + write throughput of the same plate (pipelined copy), measured in the same run.
 Memory: resident set size sampled during the run, at the first and last quarter of the plate.
+Long plate (--long N): an N-frame convert (all outputs) of a plate made of 24 distinct frames
+repeated, printing the RSS curve (sampled per frame read), whether frames were read in order, and how
+far the order in which output files were completed strays from frame order (the writer runs
+`workers` frames behind, so at most that many).
 
     python tests/benchmarks/bench_convert.py [--quick] [--frames N] [--json out.json]
+        [--long 500 [--long-size 1920x1080] [--long-only]] [--device cuda]
 """
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -102,6 +108,45 @@ def bench_size(tmp: Path, width: int, height: int, frames: int, swapper: ModelSw
     return result
 
 
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def bench_long(tmp: Path, frames: int, width: int, height: int, swapper: ModelSwapper, color: ColorManager) -> dict:
+    """Convert an N-frame plate once; RSS per frame read, read order, output completion order."""
+    (tmp / "base").mkdir()
+    base = make_plate(tmp / "base", 24, width, height, color)
+    for i in range(frames):  # 24 distinct frames, repeated: a long plate without 500 EXR encodes
+        shutil.copyfile(base.replace("####", f"{1001 + i % 24:04d}"), tmp / f"plate.{1001 + i:04d}.exr")
+    source = open_source(str(tmp / "plate.####.exr"))
+    scale = height / 480
+    alignments = _scaled(synthetic_alignments(source.frames, width=width, height=height, size=256), scale,
+                         (width - 480 * scale) / 2)
+    order: list[int] = []
+    curve: list[float] = []
+
+    def progress(it, total):
+        for frame in it:
+            order.append(frame.number)
+            curve.append(rss_mib())
+            yield frame
+
+    start = time.perf_counter()
+    convert_plate(source, alignments, swapper, str(tmp / "out.####.exr"), source.frames,
+                  ConvertSettings(outputs="all", force=True, batch=4), color=color, progress=progress)
+    seconds = time.perf_counter() - start
+    finished = [int(p.name.split(".")[1]) for p in sorted(tmp.glob("out.*.exr"), key=lambda p: p.stat().st_mtime_ns)]
+    stray = max(abs(i - source.frames.index(f)) for i, f in enumerate(finished))
+    quarter = max(1, frames // 4)
+    return {"frames": frames, "size": f"{width}x{height}", "fps": frames / seconds,
+            "read_in_order": order == sorted(order) and len(order) == frames,
+            "written": len(finished), "max_write_order_stray": stray,
+            "rss_first_quarter_mib": max(curve[:quarter]), "rss_last_quarter_mib": max(curve[-quarter:]),
+            "rss_curve_mib": [(order[i], round(curve[i])) for i in range(0, frames, max(1, frames // 20))]
+            + [(order[-1], round(curve[-1]))]}
+
+
 def best_seconds(run, repeats: int = 2) -> float:
     """The fastest of `repeats` runs (the machine's other load only ever slows a run down)."""
     times = []
@@ -133,6 +178,10 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=24, help="frames of the 1080p plate (4K: half as many)")
     parser.add_argument("--quick", action="store_true", help="10 frames of 1080p, 5 of 4K")
     parser.add_argument("--json", help="also write results here")
+    parser.add_argument("--long", type=int, default=0, metavar="N", help="also convert an N-frame plate once (memory)")
+    parser.add_argument("--long-size", default="1920x1080", help="WxH of the long plate (default 1920x1080)")
+    parser.add_argument("--long-only", action="store_true", help="skip the throughput tables")
+    parser.add_argument("--device", default="cpu", help="torch device of the network (cpu, cuda, cuda:N)")
     args = parser.parse_args()
     frames = 10 if args.quick else args.frames
     color = ColorManager()
@@ -141,19 +190,35 @@ def main() -> None:
         tmp = Path(tmp)
         config = ModelConfig("df", resolution=128)
         save_model(create_model(config), config, tmp / "model", training_state={"iteration": 0})
-        swapper = ModelSwapper(load_model(tmp / "model"), batch=4)
-        for label, (w, h, n) in {"1920x1080": (1920, 1080, frames), "3840x2160": (3840, 2160, max(5, frames // 2))}.items():
+        swapper = ModelSwapper(load_model(tmp / "model", device=args.device), batch=4)
+        sizes = {} if args.long_only else \
+            {"1920x1080": (1920, 1080, frames), "3840x2160": (3840, 2160, max(5, frames // 2))}
+        for label, (w, h, n) in sizes.items():
             (tmp / label).mkdir()
             results[label] = {"frames": n, **bench_size(tmp / label, w, h, n, swapper, color)}
+        if args.long:
+            (tmp / "long").mkdir()
+            w, h = (int(v) for v in args.long_size.lower().split("x"))
+            long = bench_long(tmp / "long", args.long, w, h, swapper, color)
+    if args.long:
+        print(f"\nLong plate: {long['frames']} frames {long['size']}, all outputs, {long['fps']:.2f} frames/s; read in "
+              f"order: {'yes' if long['read_in_order'] else 'NO'}; {long['written']} written, completion order strays "
+              f"at most {long['max_write_order_stray']} frame(s) from frame order")
+        print_table("RSS (MiB) after each frame read", ["frame", "RSS MiB"], long["rss_curve_mib"])
+        print(f"RSS max, first quarter → last quarter: {long['rss_first_quarter_mib']:.0f} → "
+              f"{long['rss_last_quarter_mib']:.0f} MiB")
+        results["long"] = long
     rows = []
-    for label, r in results.items():
+    for label, r in ((k, v) for k, v in results.items() if k != "long"):
         for outputs in ("all", "composite"):
             fps = r[f"convert_{outputs}_fps"]
             rows.append([label, r["frames"], outputs, r["io_fps"], fps, f"{fps / r['io_fps']:.2f}x",
                          f"{r[f'rss_{outputs}_first_quarter_mib']:.0f} → {r[f'rss_{outputs}_last_quarter_mib']:.0f}"])
-    print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, CPU ({machine()['cpus']} CPUs)",
-                ["plate", "frames", "outputs", "read+write fps", "convert fps", "vs I/O", "RSS MiB first→last quarter"],
-                rows)
+    if rows:
+        print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, network on {args.device} "
+                    f"({machine()['cpus']} CPUs)",
+                    ["plate", "frames", "outputs", "read+write fps", "convert fps", "vs I/O",
+                     "RSS MiB first→last quarter"], rows)
     write_json(args.json, "convert", results)
 
 

@@ -1,14 +1,18 @@
-"""Farm throughput: a 200-frame convert on a local Dask cluster (2 worker processes) vs the same
-convert in one process, in one run; and the time lost when one worker is killed mid-job.
+"""Farm throughput: a 200-frame face convert on a local Dask cluster (2 worker processes) vs the same
+convert in one process, in one run; the time lost when one worker is killed mid-job; and whether
+every frame of every farm run is byte-identical to the one-process run.
 
-The plate is EXR frames made from a real clip (d10.mp4). The command is a template, so the
-face convert can be plugged in later (`{plate}` and `{out}` are filled in, `--frames` is added):
+The plate is 512x512 EXR frames made from a real clip (d10.mp4); its alignments come from
+`facegraft extract` and the model is a tiny one trained here (d19's faces as identity A), all
+untimed. The command is a template (`{plate}`, `{out}`, `{alignments}`, `{model}` are filled in,
+`--frames` is added); `--media-convert` times plain `media convert` (pure I/O) instead:
 
     python tests/benchmarks/bench_farm.py [--quick] [--frames 200] [--chunk 20] [--json out.json]
-        [--command "convert {plate} --alignments A --model M -o {out}"]
+        [--media-convert | --command "convert {plate} --alignments {alignments} --model {model} -o {out}"]
 
---quick: 256x256 crops instead of the clip's 512x512. Wall-clock seconds of one run each
-(the job is minutes long, so no repeats); the Dask rows include starting and closing the cluster.
+--quick: 60 frames in chunks of 10 (with --media-convert: 256x256 crops). Wall-clock seconds of
+one run each (the job is minutes long, so no repeats); the Dask rows include starting and closing
+the cluster.
 """
 import argparse
 import os
@@ -32,20 +36,27 @@ from facegraft.plugins.farm.task import read_summary
 from benchlib import print_table, write_json
 
 CLIP = Path(__file__).resolve().parents[2].parent / "shared/data/faces/KwaiVGI__LivePortrait/assets/examples/driving/d10.mp4"
-DEFAULT_COMMAND = "media convert {plate} {out} --to-colorspace 'sRGB Encoded Rec.709 (sRGB)'"
-FACE_COMMAND = "convert {plate} --alignments {alignments} --model {model} -o {out}"
+MEDIA_COMMAND = "media convert {plate} {out} --to-colorspace 'sRGB Encoded Rec.709 (sRGB)'"
+FACE_COMMAND = "convert {plate} --alignments {alignments} --model {model} -o {out} --blend poisson --grain match"
 
 
 def prepare_face_convert(tmp: Path, plate: str) -> dict[str, str]:
-    """Alignments of the plate (facegraft extract, untimed) and an untrained 64 px DF model."""
-    from facegraft.core.models.config import ModelConfig
-    from facegraft.core.models.files import save_model
-    from facegraft.core.models.registry import create_model
-
-    subprocess.run([*default_executable(), "-q", "extract", plate, "-o", str(tmp / "plate.json")], check=True)
-    config = ModelConfig("df", resolution=64)
-    save_model(create_model(config), config, tmp / "model", training_state={"iteration": 0})
+    """Alignments of the plate and a 64 px DF model trained briefly on real faces (untimed)."""
+    facegraft = [*default_executable(), "-q"]
+    subprocess.run([*facegraft, "extract", plate, "-o", str(tmp / "plate.json"), "--faces-out", str(tmp / "faces_b"),
+                    "--size", "64"], check=True)
+    subprocess.run([*facegraft, "extract", str(CLIP.with_name("d19.mp4")), "--frames", "1-24", "-o", str(tmp / "a.json"),
+                    "--faces-out", str(tmp / "faces_a"), "--size", "64"], check=True)
+    subprocess.run([*facegraft, "train", "--a", str(tmp / "faces_a"), "--b", str(tmp / "faces_b"), "-o",
+                    str(tmp / "model"), "--iterations", "30", "--batch", "8", "--encoder-width", "16",
+                    "--decoder-width", "16", "--bottleneck-dims", "64", "--preview-every", "1000"], check=True)
     return {"alignments": str(tmp / "plate.json"), "model": str(tmp / "model")}
+
+
+def identical_frames(single: Path, farm: Path) -> tuple[int, int]:
+    """(frames whose bytes equal the one-process run's, frames of that run)."""
+    names = sorted(p.name for p in single.glob("conv.*.exr"))
+    return sum((farm / n).is_file() and (farm / n).read_bytes() == (single / n).read_bytes() for n in names), len(names)
 
 
 def make_plate(folder: Path, frames: int, size: int) -> str:
@@ -102,21 +113,25 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--chunk", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None, help="thread limit per farm task")
-    parser.add_argument("--command", default=DEFAULT_COMMAND, help="facegraft command template ({plate}, {out})")
-    parser.add_argument("--face-convert", action="store_true", help=f"time `{FACE_COMMAND}` (512x512 frames)")
-    parser.add_argument("--quick", action="store_true", help="256x256 frames instead of 512x512")
+    parser.add_argument("--command", default=FACE_COMMAND,
+                        help="facegraft command template ({plate}, {out}, {alignments}, {model})")
+    parser.add_argument("--media-convert", action="store_true", help=f"time `{MEDIA_COMMAND}` (pure I/O) instead")
+    parser.add_argument("--quick", action="store_true", help="60 frames in chunks of 10 (media convert: 256x256)")
     parser.add_argument("--json", help="also write results here")
     args = parser.parse_args()
-    if args.face_convert:
-        args.command = FACE_COMMAND
-    size = 256 if args.quick and not args.face_convert else 512  # a 256 crop of d10 cuts the face
+    face = not args.media_convert
+    if args.media_convert:
+        args.command = MEDIA_COMMAND
+    if args.quick:
+        args.frames, args.chunk = min(args.frames, 60), min(args.chunk, 10)
+    size = 256 if args.quick and not face else 512  # a 256 crop of d10 cuts the face
     frame_range = f"1001-{1000 + args.frames}"
     results = {"frames": args.frames, "size": size, "chunk": args.chunk, "command": args.command}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "plate").mkdir()
         plate = make_plate(tmp / "plate", args.frames, size)
-        extra = prepare_face_convert(tmp, plate) if args.face_convert else {}
+        extra = prepare_face_convert(tmp, plate) if face else {}
 
         def command(out: Path) -> list[str]:
             return [a.format(plate=plate, out=out / "conv.####.exr", **extra) for a in shlex.split(args.command)]
@@ -134,17 +149,21 @@ def main() -> None:
         kill_total, kill_job, killed = on_dask(job("killed"), tmp / "killed_job", kill=True)
         summaries = [read_summary(p) for p in (tmp / "dask_job/summaries").rglob("[!.]*.json")]
         task_seconds = sorted(s["seconds"] for s in summaries)
+        identical = {name: identical_frames(tmp / "single", tmp / name) for name in ("dask", "big", "killed")}
     results.update(one_process_s=single, dask_total_s=dask_total, dask_job_s=dask_job, killed_total_s=kill_total,
                    killed_job_s=kill_job, killed_chunks=killed, one_chunk_per_worker_job_s=big_job, time_lost_s=kill_job - dask_job,
-                   median_task_s=task_seconds[len(task_seconds) // 2])
+                   median_task_s=task_seconds[len(task_seconds) // 2],
+                   identical_frames={k: list(v) for k, v in identical.items()})
     n = args.frames
-    rows = [("one process (baseline)", single, n / single, 1.0),
-            ("dask 2 workers, incl. cluster start", dask_total, n / dask_total, single / dask_total),
-            ("dask 2 workers, job only", dask_job, n / dask_job, single / dask_job),
-            (f"dask 2 workers, job only, chunks of {half}", big_job, n / big_job, single / big_job),
-            ("dask, 1 worker killed mid-job", kill_job, n / kill_job, single / kill_job)]
+    same = {k: f"{a}/{b}" for k, (a, b) in identical.items()}
+    rows = [("one process (baseline)", single, n / single, 1.0, "-"),
+            ("dask 2 workers, incl. cluster start", dask_total, n / dask_total, single / dask_total, same["dask"]),
+            ("dask 2 workers, job only", dask_job, n / dask_job, single / dask_job, same["dask"]),
+            (f"dask 2 workers, job only, chunks of {half}", big_job, n / big_job, single / big_job, same["big"]),
+            ("dask, 1 worker killed mid-job", kill_job, n / kill_job, single / kill_job, same["killed"])]
     print_table(f"farm: {n} frames {size}x{size} half EXR, chunks of {args.chunk}, `{args.command.split('{')[0].strip()}`",
-                ("run", "seconds", "frames/s", "speed-up"), [(r, s, f, f"{x:.2f}x") for r, s, f, x in rows])
+                ("run", "seconds", "frames/s", "speed-up", "frames byte-identical to one process"),
+                [(r, s, f, f"{x:.2f}x", i) for r, s, f, x, i in rows])
     for chunk, seconds in killed:
         print(f"\nworker killed {seconds:.1f} s into chunk {chunk} (that work is redone); job wall time "
               f"{kill_job - dask_job:+.1f} s vs the run without a kill")

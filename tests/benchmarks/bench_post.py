@@ -95,6 +95,21 @@ def naive_idt(face, plate, matte, steps=10, bases=1):
     return f.reshape(face.shape).astype(np.float32)
 
 
+def naive_estimate_grain(plate, matte):
+    """Whole-frame residual (cv2 blur), then its std inside the matte."""
+    residual = plate - cv2.GaussianBlur(plate, (0, 0), 1.5)
+    return residual[matte > 0.5].std(axis=0)
+
+
+def naive_match_grain(face, plate, matte):
+    """The same steps as match_grain on the whole frame: plate and face grain measured as above, the
+    missing sigma made as whole-frame noise (cv2.randn, blurred) and added through the matte."""
+    sigma = np.sqrt(np.maximum(naive_estimate_grain(plate, matte) ** 2 - naive_estimate_grain(face, matte) ** 2, 0))
+    noise = np.empty_like(face)
+    cv2.randn(noise, 0.0, 1.0)
+    return face + cv2.GaussianBlur(noise, (0, 0), 0.8) * sigma * matte[..., None]
+
+
 def seamless_clone(face, plate, matte):
     src = np.clip(face * 255, 0, 255).astype(np.uint8)
     dst = np.clip(plate * 255, 0, 255).astype(np.uint8)
@@ -143,8 +158,10 @@ def run_case(label, face, plate, matte, *, repeats, quick, full_frame):
     row("feather_distance 10", lambda: feather_distance(matte, pixels=10))
     row("unsharp_mask r=1.5", lambda: unsharp_mask(face, amount=0.5, radius=1.5),
         lambda: cv2.addWeighted(face, 1.5, cv2.GaussianBlur(face, (0, 0), 1.5), -0.5, 0), "cv2 blur+addWeighted")
-    row("estimate_grain", lambda: estimate_grain(plate, matte))
-    row("match_grain", lambda: match_grain(face, plate, matte, seed=1))
+    row("estimate_grain", lambda: estimate_grain(plate, matte), lambda: naive_estimate_grain(plate, matte),
+        "cv2 blur residual, masked std")
+    row("match_grain", lambda: match_grain(face, plate, matte, seed=1), lambda: naive_match_grain(face, plate, matte),
+        "cv2 2 estimates+randn+blur")
     return rows
 
 

@@ -50,18 +50,21 @@ def test_warp_back_filters_a_dense_crop():
 
 
 def test_composite_touches_only_the_matte_and_writes_premultiplied_layers():
-    plate = np.random.default_rng(1).standard_normal((40, 50, 9)).astype(np.float32) * 3
-    plate[..., 4:] = 0
+    plate = np.random.default_rng(1).standard_normal((40, 50, 4)).astype(np.float32) * 3
     matte = np.zeros((10, 12), np.float32)
     matte[2:8, 3:9] = 0.5
     face = np.full((10, 12, 3), 2.5, np.float32)
     out = plate.copy()
-    composite(out, (0, 1, 2), [Placed((5, 6, 17, 16), face, matte)], layers=4)
+    layers = np.zeros((14, 15, 5), np.float32)  # covers out[4:18, 3:18]
+    composite(out, (0, 1, 2), [Placed((5, 6, 17, 16), face, matte)], layers=layers, layers_origin=(3, 4))
     window = (slice(6, 16), slice(5, 17))
     touched = np.zeros((40, 50), bool)
     touched[window] = matte > 0
-    assert np.array_equal(out[~touched][:, :4], plate[~touched][:, :4])
+    assert np.array_equal(out[~touched], plate[~touched])
     assert np.allclose(out[window][..., :3][matte > 0], 0.5 * plate[window][..., :3][matte > 0] + 1.25)
-    assert np.allclose(out[window][..., 4:7], face * matte[..., None])
-    assert np.array_equal(out[window][..., 7], matte) and np.array_equal(out[window][..., 8], matte)
-    assert not out[~touched][:, 4:].any()
+    in_layers = (slice(2, 12), slice(2, 14))
+    assert np.allclose(layers[in_layers][..., :3], face * matte[..., None])
+    assert np.array_equal(layers[in_layers][..., 3], matte) and np.array_equal(layers[in_layers][..., 4], matte)
+    outside = np.ones(layers.shape[:2], bool)
+    outside[in_layers] = matte == 0
+    assert not layers[outside].any()

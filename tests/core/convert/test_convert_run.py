@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from facegraft.core.convert.run import convert_plate
@@ -41,6 +42,23 @@ def test_outside_the_matte_is_bit_identical_and_layers_are_written(exr_plate, tm
         assert meta["facegraft/colorspace"] == "ACEScg"
         assert json.loads(meta["facegraft/frame_to_crop"])[0]["size"] == 64
         assert {k: v for k, v in plate.metadata.items() if k != "DateTime"}.items() <= meta.items()
+        full, layer = part_windows(tmp_path / f"out.{frame}.exr")
+        assert full == (0, 0, plate.pixels.shape[1], plate.pixels.shape[0])  # the composite: whole frame
+        ys, xs = np.nonzero(matte)  # the layers: a part around the face, holding every matte pixel
+        assert layer[0] <= xs.min() and layer[1] <= ys.min()
+        assert xs.max() < layer[0] + layer[2] and ys.max() < layer[1] + layer[3]
+        assert layer[2] * layer[3] < 0.7 * full[2] * full[3]
+
+
+def part_windows(path):
+    """(x, y, width, height) of each part of a multi-part EXR."""
+    inp = oiio.ImageInput.open(str(path))
+    windows = []
+    while inp.seek_subimage(len(windows), 0):
+        spec = inp.spec()
+        windows.append((spec.x, spec.y, spec.width, spec.height))
+    inp.close()
+    return windows
 
 
 def test_identity_network_gives_back_the_plate_inside_the_face(exr_plate, tmp_path, color):
@@ -70,9 +88,23 @@ def test_frames_without_faces_pass_through_and_resume_skips(exr_plate, tmp_path,
                erode=3, force=True).written == (1001,)
 
 
+def test_flat_output_holds_the_same_channels_in_one_full_frame_part(exr_plate, tmp_path, color):
+    run(exr_plate, tmp_path / "all.####.exr", color, frames=[1001])
+    run(exr_plate, tmp_path / "flat.####.exr", color, frames=[1001], outputs="flat")
+    parts, flat = read_image(tmp_path / "all.1001.exr"), read_image(tmp_path / "flat.1001.exr")
+    assert len(part_windows(tmp_path / "all.1001.exr")) == 2
+    assert part_windows(tmp_path / "flat.1001.exr") == [part_windows(tmp_path / "all.1001.exr")[0]]
+    assert flat.channels == parts.channels and flat.pixel_types == parts.pixel_types
+    np.testing.assert_array_equal(flat.pixels, parts.pixels)
+
+
 def test_layers_only_output(exr_plate, tmp_path, color):
     run(exr_plate, tmp_path / "l.####.exr", color, frames=[1001], outputs="layers")
-    assert read_image(tmp_path / "l.1001.exr").channels == ("face.R", "face.G", "face.B", "face.A", "matte.A")
+    layers = read_image(tmp_path / "l.1001.exr")
+    assert layers.channels == ("face.R", "face.G", "face.B", "face.A", "matte.A")
+    (window,) = part_windows(tmp_path / "l.1001.exr")
+    assert window[2] < layers.display_window.width and window[3] < layers.display_window.height
+    assert layers.display_pixels()[..., 4].any()
 
 
 def test_nan_from_the_network_passes_the_frame_through(exr_plate, tmp_path, color):
@@ -104,13 +136,13 @@ def test_matte_smoothing_is_steadier_and_independent_of_chunking(exr_plate, tmp_
     run(exr_plate, tmp_path / "chunk.####.exr", color, frames=[1001, 1002], **options)
     run(exr_plate, tmp_path / "chunk.####.exr", color, frames=[1003, 1004], **options)
     for frame in (1001, 1002, 1003, 1004):
-        assert np.array_equal(read_image(tmp_path / f"whole.{frame}.exr").pixels,
-                              read_image(tmp_path / f"chunk.{frame}.exr").pixels)
+        assert np.array_equal(read_image(tmp_path / f"whole.{frame}.exr").display_pixels(),
+                              read_image(tmp_path / f"chunk.{frame}.exr").display_pixels())
     run(exr_plate, tmp_path / "raw.####.exr", color, frames=[1001, 1002, 1003, 1004],
         **{**options, "matte_smoothing": 0})
 
     def matte_change(prefix):
-        mattes = [read_image(tmp_path / f"{prefix}.{f}.exr").pixels[..., 4] for f in (1001, 1002, 1003, 1004)]
+        mattes = [read_image(tmp_path / f"{prefix}.{f}.exr").display_pixels()[..., 4] for f in (1001, 1002, 1003, 1004)]
         return np.mean([np.abs(a - b).mean() for a, b in zip(mattes, mattes[1:])])
 
     assert matte_change("whole") < matte_change("raw")

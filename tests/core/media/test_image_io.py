@@ -111,3 +111,32 @@ def test_nonfinite_pixels_are_reported_or_repaired(tmp_path):
 def test_write_is_atomic_and_leaves_no_temporary(tmp_path):
     write_image(tmp_path / "a.exr", new_image(half_pixels((4, 4, 3)), ("R", "G", "B")))
     assert [p.name for p in tmp_path.iterdir()] == ["a.exr"]
+
+
+def test_multi_part_exr_reads_back_as_one_image_over_the_first_parts_window(tmp_path):
+    beauty = new_image(half_pixels((40, 60, 4), seed=5), ("R", "G", "B", "A"),
+                       attributes={"compression": "zip", "studio/shot": "ab010"})
+    layer_pixels = half_pixels((10, 12, 2), seed=6)
+    layer = replace(new_image(layer_pixels, ("face.R", "matte.A")), data_window=Window(5, 7, 12, 10),
+                    display_window=beauty.display_window)
+    path = write_image(tmp_path / "m.exr", beauty, parts=[layer])
+    a = read_image(path)
+    assert a.channels == ("R", "G", "B", "A", "face.R", "matte.A") and a.pixel_types == ("half",) * 6
+    assert a.data_window == beauty.data_window and a.metadata["studio/shot"] == "ab010"
+    assert "name" not in a.metadata  # a part's own name does not leak into the flattened image
+    assert np.array_equal(a.pixels[..., :4], beauty.pixels)
+    assert np.array_equal(a.pixels[7:17, 5:17, 4:], layer_pixels)
+    outside = np.ones((40, 60), bool)
+    outside[7:17, 5:17] = False
+    assert not a.pixels[outside][:, 4:].any()
+    assert read_image(path, channels=["matte.A"]).pixels.shape == (40, 60, 1)
+
+
+def test_multi_part_refuses_a_repeated_channel_and_a_single_image_format(tmp_path):
+    beauty = new_image(half_pixels((8, 8, 3)), ("R", "G", "B"))
+    write_image(tmp_path / "twice.exr", beauty, parts=[new_image(half_pixels((8, 8, 1)), ("G",))])
+    with pytest.raises(MediaError, match="twice.exr: channel G is in two parts"):
+        read_image(tmp_path / "twice.exr")
+    with pytest.raises(MediaError, match="holds one image"):
+        write_image(tmp_path / "a.png", beauty, parts=[new_image(half_pixels((8, 8, 1)), ("Z",))])
+    assert not (tmp_path / "a.png").exists()

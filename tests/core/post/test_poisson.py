@@ -111,3 +111,39 @@ def test_errors():
         poisson_blend(plate, plate, matte[:10])
     with pytest.raises(ValueError, match="region"):
         poisson_blend(plate, plate, matte, region=matte)
+
+
+def test_solver_reuses_buffers_and_warm_start_converges_faster_to_the_same_answer():
+    from facegraft.core.post.poisson import PoissonSolver
+
+    rng = np.random.default_rng(3)
+    face = (rng.random((H, W, 3)) * 2).astype(np.float32)
+    plate = (harmonic_plate() + 0.5).astype(np.float32)
+    matte = ellipse()
+    cold = PoissonSolver()
+    warm = PoissonSolver(warm_start=True)
+    first = warm.blend(face, plate, matte)
+    np.testing.assert_array_equal(first, cold.blend(face, plate, matte))  # nothing to start from yet
+    shifted = (face + 0.01 * rng.standard_normal(face.shape)).astype(np.float32)  # the next frame
+    a, b = cold.blend(shifted, plate, matte), warm.blend(shifted, plate, matte)
+    assert warm.iterations < cold.iterations
+    assert np.abs(a - b).max() < 1e-4
+    assert len(cold._cache.buffers) == 1  # one box size, one set of buffers
+
+
+def test_non_convergence_is_reported_not_returned():
+    from facegraft.core.post.poisson import NotConvergedError
+
+    rng = np.random.default_rng(4)
+    face = (rng.random((H, W, 3)) * 2).astype(np.float32)
+    plate = harmonic_plate()
+    face[30, 40, 1] = np.nan
+    with pytest.raises(NotConvergedError, match="NaN/Inf"):
+        poisson_blend(face, plate, ellipse())
+    from facegraft.core.post.multigrid import MultigridCache, solve
+
+    inside = ellipse() > 0.5
+    u = np.where(inside[..., None], 0.0, plate).astype(np.float64)
+    with pytest.raises(NotConvergedError, match="relative residual .* after 2 iterations"):
+        solve(u, np.zeros_like(u), inside, neumann=(True,) * 4, cache=MultigridCache(), tol=1e-12,
+              max_iterations=2)

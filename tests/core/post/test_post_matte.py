@@ -107,7 +107,7 @@ def test_working_on_the_matte_box_only_is_exact():
     m = np.zeros((90, 120), np.float32)
     m[3:30, 70:118] = rng.random((27, 48), dtype=np.float32)  # near the top and right edges
     ref_blur = np.clip(ndimage.gaussian_filter(m, sigma=2.5, mode="nearest", truncate=4.0), 0, 1)
-    np.testing.assert_allclose(feather_gaussian(m, sigma=2.5), ref_blur, atol=1e-7)
+    np.testing.assert_allclose(feather_gaussian(m, sigma=2.5), ref_blur, atol=5e-7)  # OpenCV vs scipy: float32 sums
     ref = m
     for i in range(5):
         ref = ndimage.maximum_filter(ref, size=3, mode="nearest") if i % 2 == 0 else \
@@ -115,4 +115,4 @@ def test_working_on_the_matte_box_only_is_exact():
     np.testing.assert_array_equal(grow_matte(m, pixels=5), ref)
     inside = m > 0.5
     ramp = np.clip((ndimage.distance_transform_edt(inside) - 0.5) / 6, 0, 1)
-    np.testing.assert_allclose(feather_distance(m, pixels=6), np.minimum(m, ramp) * inside, atol=1e-7)
+    np.testing.assert_allclose(feather_distance(m, pixels=6), np.minimum(m, ramp) * inside, atol=1e-6)  # float32 distances

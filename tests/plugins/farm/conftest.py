@@ -37,3 +37,31 @@ def convert_job(plate: str):
         return job if executable is None else JobSpec(name, (layer,), job.settings, tuple(executable))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def face_convert_inputs(plate_dir: Path, clips: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What the face convert of the plate needs: its alignments (facegraft extract, real detection)
+    and a tiny model trained here on real faces (d19 as identity A, the plate's own faces as B)."""
+    from facegraft.plugins.cli.main import main
+
+    root = tmp_path_factory.mktemp("farm_face")
+    plate = str(plate_dir / "plate.####.exr")
+    steps = [
+        ["-q", "extract", plate, "-o", str(root / "plate.json"), "--faces-out", str(root / "faces_b"), "--size", "64"],
+        ["-q", "extract", str(clips / "d19.mp4"), "--frames", "1-16", "-o", str(root / "a.json"), "--faces-out",
+         str(root / "faces_a"), "--size", "64"],
+        ["-q", "train", "--a", str(root / "faces_a"), "--b", str(root / "faces_b"), "-o", str(root / "model"),
+         "--iterations", "12", "--batch", "4", "--encoder-width", "8", "--decoder-width", "8",
+         "--bottleneck-dims", "32", "--decoder-depth", "0", "--preview-every", "1000", "--workers", "0"],
+    ]
+    for argv in steps:
+        assert main(argv) == 0, argv
+    return {"alignments": str(root / "plate.json"), "model": str(root / "model")}
+
+
+@pytest.fixture
+def face_convert_options(face_convert_inputs: dict[str, str]) -> tuple[str, ...]:
+    """The face-convert options the farm tests run (every post step, so each one is proven chunk-safe)."""
+    return ("--alignments", face_convert_inputs["alignments"], "--model", face_convert_inputs["model"],
+            "--blend", "poisson", "--color-match", "rct", "--grain", "match", "--sharpen", "0.3")

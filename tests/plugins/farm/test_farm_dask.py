@@ -1,5 +1,6 @@
-"""A real local Dask cluster (2 worker processes on 127.0.0.1) runs `media convert` in chunks while
-one worker is killed mid-chunk: the chunk is retried, and every frame matches a single-process run."""
+"""A real local Dask cluster (2 worker processes on 127.0.0.1) runs the face convert (a model trained
+in the test) in chunks while one worker is killed mid-chunk: the chunk is retried, and every frame
+is byte-identical to a single-process run."""
 import json
 import os
 import signal
@@ -7,9 +8,11 @@ import sys
 import threading
 import time
 
+import numpy as np
 import psutil
 import pytest
 
+from facegraft.core.media.image_io import read_image
 from facegraft.plugins.cli.main import main
 from facegraft.plugins.farm.dask_engine import DaskSettings, run_job
 from facegraft.plugins.farm.job import write_job
@@ -17,7 +20,6 @@ from facegraft.plugins.farm.record import claim_outputs
 from facegraft.plugins.farm.status import job_status
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-SPACE = "sRGB Encoded Rec.709 (sRGB)"
 
 
 class Killer:
@@ -48,15 +50,15 @@ class Killer:
             time.sleep(0.002)
 
 
-def test_killed_worker_chunk_is_retried_and_frames_match_one_process(tmp_path, plate):
+def test_killed_worker_chunk_is_retried_and_frames_match_one_process(tmp_path, plate, face_convert_options):
     from distributed import LocalCluster
 
     out, job_dir = tmp_path / "out", tmp_path / "job"
     from facegraft.plugins.farm.job import FarmSettings, JobSpec, LayerSpec
 
     pattern = str(out / "conv.####.exr")
-    layer = LayerSpec("convert", ("media", "convert", plate, pattern, "--to-colorspace", SPACE),
-                      tuple(range(1001, 1031)), 10, pattern)
+    options = face_convert_options
+    layer = LayerSpec("convert", ("convert", plate, "-o", pattern, *options), tuple(range(1001, 1031)), 10, pattern)
     job = JobSpec("conv_dask", (layer,), FarmSettings(threads=1, retries=2))
     claim_outputs(job)
     write_job(job, job_dir)
@@ -80,12 +82,16 @@ def test_killed_worker_chunk_is_retried_and_frames_match_one_process(tmp_path, p
     assert job_status(job_dir).complete
 
     single = tmp_path / "single"
-    assert main(["-q", "media", "convert", plate, str(single / "conv.####.exr"), "--to-colorspace", SPACE,
-                 "--frames", "1001-1030"]) == 0
+    assert main(["-q", "convert", plate, "-o", str(single / "conv.####.exr"), *options, "--frames", "1001-1030"]) == 0
     farm_frames = sorted(p.name for p in out.glob("conv.*.exr"))
     assert farm_frames == [f"conv.{f}.exr" for f in range(1001, 1031)]
     for name in farm_frames:
         assert (out / name).read_bytes() == (single / name).read_bytes(), name
+    swapped = read_image(out / "conv.1015.exr")  # a face was really swapped in: a positive control
+    matte = swapped.select(["matte.A"]).pixels[..., 0]
+    source = read_image(plate.replace("####", "1015")).pixels
+    assert swapped.metadata["facegraft/synthetic"] == 1 and matte.max() > 0.1
+    assert np.abs(swapped.select(["R", "G", "B"]).pixels - source)[matte > 0.1].mean() > 1e-3
     assert not [p for p in out.iterdir() if ".tmp-" in p.name]
     # the killed worker's child process died with it: nothing of this job is left running
     time.sleep(0.5)
