@@ -45,21 +45,28 @@ class ConvertReport:
     faces: int  # faces replaced
 
 
-def check_inputs(source: Source, alignments: Alignments, swapper: FaceSwapper, frames: Sequence[int],
-                 settings: ConvertSettings, *, alignments_path: str) -> list[int]:
-    """Refuse a model, alignments and plate that do not belong together. Returns the frames, sorted."""
+def plate_frames(source: Source, alignments: Alignments, frames: Sequence[int], *, alignments_path: str) -> list[int]:
+    """Refuse alignments made on another plate or lacking some of `frames`. Returns the frames, sorted."""
     header = alignments.header
     if (header.width, header.height) != (source.width, source.height):
         raise AlignmentsError(f"{alignments_path}: made on a {header.width}x{header.height} plate, this plate is "
                               f"{source.width}x{source.height}; extract this plate first")
-    if header.face_type != swapper.face_type:
-        raise ModelMismatchError(f"model {swapper.model_id} was trained on {swapper.face_type!r} faces, the "
-                                 f"alignments hold {header.face_type!r}; extract with --face-type {swapper.face_type}")
     wanted = source.check_frames(frames)
     missing = sorted(set(wanted) - set(alignments.frames))
     if missing:
         raise AlignmentsError(f"{alignments_path}: frames {missing[0]}{'...' if len(missing) > 1 else ''} were not "
                               f"extracted; run facegraft extract on them or pass --frames within the alignments")
+    return wanted
+
+
+def check_inputs(source: Source, alignments: Alignments, swapper: FaceSwapper, frames: Sequence[int],
+                 settings: ConvertSettings, *, alignments_path: str) -> list[int]:
+    """Refuse a model, alignments and plate that do not belong together. Returns the frames, sorted."""
+    header = alignments.header
+    if header.face_type != swapper.face_type:
+        raise ModelMismatchError(f"model {swapper.model_id} was trained on {swapper.face_type!r} faces, the "
+                                 f"alignments hold {header.face_type!r}; extract with --face-type {swapper.face_type}")
+    wanted = plate_frames(source, alignments, frames, alignments_path=alignments_path)
     if settings.face_ids is not None:
         unknown = sorted(set(settings.face_ids) - set(alignments.face_ids()))
         if unknown:

@@ -19,7 +19,8 @@ import OpenImageIO as oiio
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import SRGB_ENCODED, ColorManager
 from facegraft.core.convert.composite import resized_crop, roi_box, warp_to_plate
-from facegraft.core.errors import AlignmentsError, MediaError, OutputError
+from facegraft.core.convert.run import plate_frames
+from facegraft.core.errors import MediaError, OutputError
 from facegraft.core.masks.segment import MaskModel, SegmentMasker
 from facegraft.core.media.atomic import prepare_output
 from facegraft.core.media.image_io import new_image, write_image
@@ -87,15 +88,8 @@ def write_face_mattes(source: Source, alignments: Alignments, model: MaskModel, 
     Raises: AlignmentsError (another plate's alignments, frames not extracted), OutputError
         (output names the plate, frames written with other options), MediaError for bad frames.
     """
+    wanted = plate_frames(source, alignments, frames, alignments_path=alignments_path)
     header = alignments.header
-    if (header.width, header.height) != (source.width, source.height):
-        raise AlignmentsError(f"{alignments_path}: made on a {header.width}x{header.height} plate, this plate is "
-                              f"{source.width}x{source.height}; extract this plate first")
-    wanted = source.check_frames(frames)
-    missing = sorted(set(wanted) - set(alignments.frames))
-    if missing:
-        raise AlignmentsError(f"{alignments_path}: frame {missing[0]} was not extracted; run facegraft extract on it "
-                              "or pass --frames within the alignments")
     pattern = SequencePattern.parse(output)
     prepare_output(output, inputs=[source.info.path, alignments_path], frames=wanted)
     options = json.dumps({"model": model.model_id, "grow": settings.grow, "feather": settings.feather,
