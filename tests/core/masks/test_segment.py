@@ -36,6 +36,7 @@ def test_occluder_shapes_have_soft_bounded_alpha(shape):
     alphas = [shape_alpha(rng, 64, shape) for _ in range(8)]
     for a in alphas:
         assert a.shape == (64, 64) and a.dtype == np.float32 and 0 <= a.min() and a.max() <= 1
+        assert a.max() > 0.5 and a.min() == 0  # an occluder with uncovered pixels around it
     assert np.mean([a.mean() for a in alphas]) > 0.02  # they cover something
     assert np.mean([a.mean() for a in alphas]) < 0.5
 

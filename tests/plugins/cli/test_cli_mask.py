@@ -4,6 +4,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from facegraft.core.media.image_io import read_image
 from facegraft.plugins.cli.main import main
 
@@ -32,6 +34,8 @@ def test_train_resume_matte_and_convert(tmp_path, monkeypatch, capsys):
     assert mattes
     image = read_image(mattes[0])
     assert image.channels == ("A",) and 0 <= image.pixels.min() and image.pixels.max() <= 1
+    # some face matted after 5 steps, the plate around the face not
+    assert image.pixels.max() > 0.25 and np.mean(image.pixels == 0) > 0.2
 
     assert main(["-q", "convert", PLATE, "--alignments", "a.json", "--model", "model", "--mask-model", "mm",
                  "--mask", "segment", "-o", "out/s.####.exr", "--color-match", "off"]) == 0

@@ -61,7 +61,7 @@ def test_swap_writes_every_output(project):
     assert sorted(done) == sorted(project_run.STAGES)
     assert done["train"]["results"]["iteration"] == 2
     summary = done["eval"]["results"]["summary"]
-    assert summary["faces"] > 0 and 0.0 <= summary["closer_to_a"] <= 1.0
+    assert summary["faces"] > 0 and summary["verdict"] == "not usable"  # two iterations cannot make a usable swap
 
 
 def test_rerun_skips_finished_stages(project, capsys):
