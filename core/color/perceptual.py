@@ -127,7 +127,7 @@ def _linear_to_rec709(color: ColorManager, linear: str) -> np.ndarray:
 
 def _apply_matrix(values: np.ndarray, matrix: np.ndarray, dtype: type) -> np.ndarray:
     """(N, 3) values @ matrix.T, computed in `dtype`."""
-    return np.asarray(values, dtype) @ matrix.T.astype(dtype)
+    return np.asarray(values, dtype) @ np.ascontiguousarray(matrix.T, dtype=dtype)
 
 
 def _times(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:

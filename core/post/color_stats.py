@@ -120,47 +120,10 @@ def quantile_map(x: np.ndarray, source_q: np.ndarray, target_q: np.ndarray) -> n
     Beyond the measured range values move by the end offsets instead of clamping, so HDR values
     outside the measured range keep their distance from it. Inside it this is `np.interp`.
     """
+    from facegraft.core.post.quantile_kernel import map_values  # numba: loaded when a quantile map runs
+
     x = np.asarray(x)
-    segment = _segments(x, source_q)
-    slope = np.diff(target_q) / np.diff(source_q)
-    y = x - source_q[segment]
-    y *= slope[segment]
-    y += target_q[segment]
-    low, high = x < source_q[0], x > source_q[-1]
-    y[low] = target_q[0] + (x[low] - source_q[0])
-    y[high] = target_q[-1] + (x[high] - source_q[-1])
-    return y
-
-
-_BUCKETS = 4096
-
-
-def _segments(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    """Index j of the segment [knots[j], knots[j + 1]) holding each x, clipped to [0, len(knots) - 2].
-
-    A uniform bucket grid over the knots gives each x its segment in a few vectorised steps
-    (a binary search per value, as `np.interp`/`np.searchsorted` do, is several times slower on
-    unsorted pixels); knots crowded into a bucket fall back to the binary search.
-    """
-    last = len(knots) - 2
-    span = float(knots[-1] - knots[0])
-    if span <= 0:
-        return np.zeros(x.shape, np.intp)
-    grid = knots[0] + np.arange(_BUCKETS + 1) * (span / _BUCKETS)
-    first = np.clip(np.searchsorted(knots, grid, side="right") - 1, 0, last)
-    if int(np.diff(first).max(initial=0)) > 4:
-        return np.clip(np.searchsorted(knots, x, side="right") - 1, 0, last)
-    bucket = x - knots[0]
-    bucket *= _BUCKETS / span
-    np.clip(bucket, 0, _BUCKETS - 1, out=bucket)
-    segment = first[bucket.astype(np.intp)] + 1  # an index into `padded`, where knot j sits at j + 1
-    padded = np.concatenate(([-np.inf], knots[:-1], [np.inf]))  # the last segment takes every x above
-    for _ in range(6):  # at most 4 knots per bucket, plus rounding at the bucket edges
-        up = x >= padded[segment + 1]
-        down = x < padded[segment]
-        if not (up.any() or down.any()):
-            break
-        segment += up
-        segment -= down
-    segment -= 1
-    return np.clip(segment, 0, last, out=segment)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.shape, np.float64)
+    map_values(flat, np.ascontiguousarray(source_q, np.float64), np.ascontiguousarray(target_q, np.float64), out)
+    return out.reshape(x.shape)

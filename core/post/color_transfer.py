@@ -105,8 +105,9 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
         rgb = affine_in_space(face_rgb, matrix, offset, space, working=working)
     else:
         pixels = enc(face_rgb, np.float32)
-        if method == "histogram":
-            mapped = _match_channels(pixels, enc(face_s, np.float32), face_w, enc(plate_s, np.float32), plate_w)
+        if method == "histogram":  # the face's samples are among its pixels: encoded once
+            measured = (matte[where] if apply_to == "matte" else matte.reshape(-1)) > threshold
+            mapped = _match_channels(pixels, pixels[measured], face_w, enc(plate_s, np.float32), plate_w)
         else:
             rng = np.random.default_rng(seed)
             fs, fw = _subsample(enc(face_s), face_w, rng)
@@ -161,9 +162,9 @@ def _axis_map(src: np.ndarray, src_w: np.ndarray, dst: np.ndarray, dst_w: np.nda
 def _match_channels(pixels: np.ndarray, fs: np.ndarray, fw: np.ndarray, ps: np.ndarray,
                     pw: np.ndarray) -> np.ndarray:
     """One quantile-matching pass along each channel of `space`; returns the moved pixels (N, 3)."""
-    planar = np.ascontiguousarray(pixels.T)
+    planar, fs, ps = (np.ascontiguousarray(a.T) for a in (pixels, fs, ps))  # channel rows: contiguous sorts
     for c in range(3):
-        src_q, dst_q = _axis_map(fs[:, c], fw, ps[:, c], pw)
+        src_q, dst_q = _axis_map(fs[c], fw, ps[c], pw)
         planar[c] = quantile_map(planar[c], src_q, dst_q)
     return planar.T
 

@@ -28,6 +28,6 @@ def gaussian_blur(image: np.ndarray, *, sigma: float, border: Literal["nearest",
     if image.ndim == 3 and image.shape[2] > 4:
         raise ValueError(f"gaussian_blur takes at most 4 channels, got {image.shape[2]}")
     size = 2 * int(4.0 * sigma + 0.5) + 1
-    out = cv2.GaussianBlur(np.ascontiguousarray(image, np.float32), (size, size), float(sigma),
+    out = cv2.GaussianBlur(np.asarray(image, np.float32), (size, size), float(sigma),  # strided views work
                            borderType=_BORDERS[border])
     return out.reshape(image.shape)

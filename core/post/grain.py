@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from facegraft.core.checks import check_image, check_matte
 from facegraft.core.post.filters import gaussian_blur
@@ -42,22 +41,29 @@ class GrainEstimate:
     pixels: int
 
 
-def _blur(x: np.ndarray, size: float) -> np.ndarray:
-    """The grain filter as `_filter_response` measures it (scipy, wrap-around: exact on its kernel)."""
+def _kernel(size: float) -> np.ndarray:
+    """The 1-D gaussian of the grain filter (scipy.ndimage's: truncated at 4 sigma, sums to 1); [1] for 0."""
     if size <= 0:
-        return x
-    return ndimage.gaussian_filter(x, sigma=(size, size, 0.0)[: x.ndim], mode="wrap", truncate=4.0)
+        return np.ones(1)
+    radius = int(4.0 * size + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    phi = np.exp(-0.5 / size**2 * x**2)
+    return phi / phi.sum()
 
 
 def _filter_response(size: float) -> tuple[float, float, float]:
-    """For unit-variance grain of `size`: (norm of the grain filter, residual variance, residual lag-1 rho)."""
-    n = 65
-    delta = np.zeros((n, n))
-    delta[n // 2, n // 2] = 1.0
-    grain = _blur(delta, size)
-    norm = float(np.sqrt((grain**2).sum()))
-    grain /= norm
-    residual = grain - _blur(grain, _RESIDUAL_SIGMA)
+    """For unit-variance grain of `size`: (norm of the grain filter, residual variance, residual lag-1 rho).
+
+    Exact on the separable kernels: the grain of a unit impulse is outer(a, a) / |a|², its residual
+    outer(a, a) - outer(b, b) with b = a blurred by the residual's gaussian (no edge reaches them).
+    """
+    a = _kernel(size)
+    norm = float(a @ a)  # the 2-D filter's L2 norm: sqrt(sum (a_i a_j)^2) = |a|^2
+    a = a / np.sqrt(norm)
+    b = np.convolve(a, _kernel(_RESIDUAL_SIGMA))
+    pad = (len(b) - len(a)) // 2
+    a = np.pad(a, pad)
+    residual = np.outer(a, a) - np.outer(b, b)
     var = float((residual**2).sum())
     lag = float((residual[:, 1:] * residual[:, :-1]).sum() + (residual[1:] * residual[:-1]).sum()) / 2
     return norm, var, lag / var
@@ -123,14 +129,17 @@ def estimate_grain(plate: np.ndarray, matte: np.ndarray, *, threshold: float = 0
     if box is not None:
         plate, matte = plate[box], matte[box]
     inside = _measured_region(matte, threshold)
-    count = int(inside.sum())
+    index = np.flatnonzero(inside)  # then np.take: several times faster than a boolean mask
+    count = len(index)
     if count < MIN_GRAIN_PIXELS:
         raise ValueError(f"estimate_grain needs at least {MIN_GRAIN_PIXELS} pixels with matte > {threshold}, "
                          f"got {count}; check grain_pixels first")
     residual = _residual(plate)
-    samples = residual.transpose(2, 0, 1)[:, inside]  # (3, N): each channel's median on a contiguous row
+    # (3, N): each channel's median on a contiguous row
+    samples = np.ascontiguousarray(np.take(residual.reshape(-1, 3), index, axis=0).T)
     centre = _upper_median(samples)
-    sigma_r = 1.4826 * _upper_median(np.abs(samples - centre[:, None]))
+    samples -= centre[:, None].astype(np.float32)
+    sigma_r = 1.4826 * _upper_median(np.abs(samples, out=samples))
     from facegraft.core.post.grain_stats import residual_moments  # numba: loaded when grain is measured
 
     num, den, sums, products, n = residual_moments(residual, inside, (4 * sigma_r).astype(np.float32))

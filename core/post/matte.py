@@ -16,17 +16,19 @@ _SQUARE = np.ones((3, 3), np.uint8)
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
+# Mattes of at most this many pixels (a 512 px face box) are filtered whole, without a box search.
+_WHOLE_PIXELS = 512 * 512
+
+
 def bounding_box(mask: np.ndarray, *, margin: int) -> tuple[slice, slice] | None:
     """Row and column slices of the True pixels of a 2-D bool `mask`, grown by `margin` and clipped to
     the array; None when nothing is True. Ops whose effect reaches at most `margin` pixels run on this
     box only, so their cost follows the face, not the frame."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if len(rows) == 0:
+    x, y, w, h = cv2.boundingRect(np.ascontiguousarray(mask).view(np.uint8))  # non-zero pixels
+    if w == 0:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    h, w = mask.shape
-    return (slice(max(int(rows[0]) - margin, 0), min(int(rows[-1]) + 1 + margin, h)),
-            slice(max(int(cols[0]) - margin, 0), min(int(cols[-1]) + 1 + margin, w)))
+    rows, cols = mask.shape
+    return (slice(max(y - margin, 0), min(y + h + margin, rows)), slice(max(x - margin, 0), min(x + w + margin, cols)))
 
 
 def grow_matte(matte: np.ndarray, *, pixels: int) -> np.ndarray:
@@ -70,16 +72,20 @@ def feather_gaussian(matte: np.ndarray, *, sigma: float) -> np.ndarray:
     check_matte(matte)
     if not sigma >= 0:
         raise ValueError(f"sigma must be >= 0 pixels, got {sigma}")
+    if sigma == 0:
+        return matte.copy()
+    if matte.size <= _WHOLE_PIXELS:  # the box search would cost more than it saves
+        whole = gaussian_blur(matte, sigma=float(sigma), border="nearest")
+        return cv2.min(whole, 1.0, dst=whole)
     box = bounding_box(matte > 0, margin=int(4.0 * sigma + 0.5) + 1)  # the kernel's reach (exact)
-    if sigma == 0 or box is None:
+    if box is None:
         return matte.copy()
     part = gaussian_blur(matte[box], sigma=float(sigma), border="nearest")
-    np.clip(part, 0.0, 1.0, out=part)
-    if part.shape == matte.shape:  # the kernel reaches every pixel: no frame of zeros to add
-        return part
-    out = np.zeros_like(matte)
-    out[box] = part
-    return out
+    cv2.min(part, 1.0, dst=part)  # weights summing to 1 + rounding; a blur of values >= 0 stays >= 0
+    rows, cols = box
+    # the frame of zeros around the box, in one pass
+    return cv2.copyMakeBorder(part, rows.start, matte.shape[0] - rows.stop, cols.start, matte.shape[1] - cols.stop,
+                              cv2.BORDER_CONSTANT, value=0)
 
 
 def feather_distance(matte: np.ndarray, *, pixels: float, threshold: float = 0.5) -> np.ndarray:

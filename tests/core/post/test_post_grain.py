@@ -71,3 +71,24 @@ def test_errors():
         estimate_grain(smooth_plate().astype(np.float64), face_matte())
     with pytest.raises(ValueError):
         estimate_grain(smooth_plate(), face_matte()[:10])
+
+
+@pytest.mark.parametrize("grain_size", [0.0, 0.4, 1.0, 2.3, 3.0])
+def test_filter_response_equals_the_filtered_impulse(grain_size):
+    """The separable closed form equals filtering a unit impulse in 2-D with scipy (the definition)."""
+    from scipy import ndimage
+
+    from facegraft.core.post.grain import _RESIDUAL_SIGMA, _filter_response
+
+    def blur(x, sigma):
+        return x if sigma <= 0 else ndimage.gaussian_filter(x, sigma=sigma, mode="wrap", truncate=4.0)
+
+    impulse = np.zeros((65, 65))
+    impulse[32, 32] = 1.0
+    grain = blur(impulse, grain_size)
+    norm = np.sqrt((grain**2).sum())
+    grain /= norm
+    residual = grain - blur(grain, _RESIDUAL_SIGMA)
+    var = (residual**2).sum()
+    rho = ((residual[:, 1:] * residual[:, :-1]).sum() + (residual[1:] * residual[:-1]).sum()) / 2 / var
+    np.testing.assert_allclose(_filter_response(grain_size), (norm, var, rho), rtol=1e-12)
