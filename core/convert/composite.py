@@ -259,20 +259,14 @@ def composite(out: np.ndarray, rgb: tuple[int, int, int], placed: list[Placed], 
             RGBA (premultiplied) and the matte; it covers `out[y:y + h, x:x + w]` with
             `layers_origin` = (x, y) and must hold every placed box. None writes no layers.
     """
-    index = list(rgb)
+    from facegraft.core.convert.matte_over import layers_over, matte_over  # numba: loaded when convert composites
+
+    index = np.array(rgb, np.int64)
     for p in placed:
         x0, y0, x1, y1 = p.box
-        window = out[y0:y1, x0:x1]
-        m = p.matte[..., None]
-        region = window[..., index]
-        mixed = region + (p.face - region) * m
-        touched = p.matte > 0
-        for k, channel in enumerate(index):
-            view = window[..., channel]
-            view[touched] = mixed[..., k][touched]
+        face = np.ascontiguousarray(p.face, np.float32)
+        matte = np.ascontiguousarray(p.matte, np.float32)
+        matte_over(out[y0:y1, x0:x1], index, face, matte)
         if layers is not None:
             lx, ly = layers_origin
-            lay = layers[y0 - ly:y1 - ly, x0 - lx:x1 - lx]
-            lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
-            lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
-            lay[..., 4] = lay[..., 3]
+            layers_over(layers[y0 - ly:y1 - ly, x0 - lx:x1 - lx], face, matte)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import OpenImageIO as oiio
+from threadpoolctl import threadpool_limits
 
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import ColorManager
@@ -107,7 +108,9 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
     written, nonfinite, faces_done = [], [], 0
     poisson = PoissonSolver()  # buffers reused across frames; cold starts keep frames chunk-independent
-    with BackgroundWriter(workers=settings.workers) as writer:
+    # numpy's BLAS on one thread: its (N, 3) color products gain nothing from more, and its spinning
+    # threads fight the reader and writer threads for the cores (10-100x slower products under load)
+    with threadpool_limits(limits=1, user_api="blas"), BackgroundWriter(workers=settings.workers) as writer:
         frames_in = progress(source.iter_frames(needed, workers=settings.workers), len(needed))
         while group := list(islice(frames_in, settings.batch)):
             swapped_group = _swap_group(group, alignments, swapper, settings, plate_space, color, segmenter)
@@ -208,7 +211,7 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
                               for s in faces) if p]
     except NotConvergedError as error:
         raise NotConvergedError(f"{frame.path} (frame {frame.number}): {error}; convert it with --blend alpha") from None
-    out = image.pixels.copy()
+    out = image.pixels  # composited in place: a frame is converted once, and its pixels are not read after
     layer_box = _layer_box(placed, out.shape[:2])
     layers = None if settings.outputs == "composite" else \
         np.zeros((layer_box[3] - layer_box[1], layer_box[2] - layer_box[0], len(LAYERS)), np.float32)

@@ -30,7 +30,10 @@ LINEAR_METHODS = ("avg", "rct", "lct", "mkl")
 METHODS: tuple[str, ...] = (*LINEAR_METHODS, "histogram", "idt", "sot")
 _EPS = 1e-10
 _LEVELS = np.linspace(0.0, 1.0, 257)
-_MAX_SAMPLES = 20_000  # per image, for idt/sot (a seeded subsample); histogram uses every pixel
+_MAX_SAMPLES = 20_000  # per image, for idt/sot (a seeded subsample); histogram uses every pixel of the face
+# Statistics read at most this many pixels per image (every k-th in scan order beyond: a 4K close-up's
+# face has over a million).
+STATS_SAMPLES = 1 << 18
 
 
 def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, method: Method,
@@ -83,8 +86,8 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
     out = face.copy()
     if amount == 0:
         return out
-    face_s, face_w = masked_samples(face, matte, threshold=threshold, name="face")
-    plate_s, plate_w = masked_samples(plate, matte, threshold=threshold, name="plate")
+    face_s, face_w = masked_samples(face, matte, threshold=threshold, name="face", max_samples=STATS_SAMPLES)
+    plate_s, plate_w = masked_samples(plate, matte, threshold=threshold, name="plate", max_samples=STATS_SAMPLES)
     where = matte > 0
     face_rgb = face[..., :3][where] if apply_to == "matte" else face[..., :3].reshape(-1, 3)
 
@@ -105,9 +108,11 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
         rgb = affine_in_space(face_rgb, matrix, offset, space, working=working)
     else:
         pixels = enc(face_rgb, np.float32)
-        if method == "histogram":  # the face's samples are among its pixels: encoded once
-            measured = (matte[where] if apply_to == "matte" else matte.reshape(-1)) > threshold
-            mapped = _match_channels(pixels, pixels[measured], face_w, enc(plate_s, np.float32), plate_w)
+        if method == "histogram":  # the face's samples are among its pixels: encoded once, all of them
+            weights = matte[where] if apply_to == "matte" else matte.reshape(-1)
+            measured = weights > threshold
+            mapped = _match_channels(pixels, pixels[measured], weights[measured].astype(np.float64),
+                                     enc(plate_s, np.float32), plate_w)
         else:
             rng = np.random.default_rng(seed)
             fs, fw = _subsample(enc(face_s), face_w, rng)

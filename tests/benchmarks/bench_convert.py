@@ -3,6 +3,8 @@
 For a 1920x1080 and a 3840x2160 RGBA half EXR plate (zip) with one face per frame and a 128 px
 model on the CPU: frames/s of `convert_plate` end to end (composite + layers, and composite only)
 vs the pure read + write throughput of the same plate (pipelined copy), measured in the same run.
+"network free" converts with all outputs around a network that costs nothing (the crop comes back
+as the face): what convert costs besides the network, the ceiling a GPU's network approaches.
 Memory: resident set size sampled during the run, at the first and last quarter of the plate.
 Long plate (--long N): an N-frame convert (all outputs) of a plate made of 24 distinct frames
 repeated, printing the RSS curve (sampled per frame read), whether frames were read in order, and how
@@ -19,12 +21,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from facegraft.core.color import ColorManager
+from facegraft.core.color.ocio import SRGB_ENCODED
 from facegraft.core.convert.run import convert_plate
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import ModelSwapper
@@ -95,17 +99,34 @@ def bench_size(tmp: Path, width: int, height: int, frames: int, swapper: ModelSw
                   ConvertSettings(force=True), color=color)
     result = {"io_fps": frames / best_seconds(lambda: transcode(
         source, str(tmp / "copy.####.exr"), source.frames, TranscodeSettings(force=True), color=color))}
-    for outputs in ("all", "composite"):
+    runs = {"all": ("all", swapper), "composite": ("composite", swapper),
+            "free": ("all", FreeSwapper(swapper.resolution, swapper.face_type))}
+    for name, (outputs, network) in runs.items():
         settings = ConvertSettings(outputs=outputs, force=True, batch=4)
         with RssSampler() as rss:
-            seconds = best_seconds(lambda: convert_plate(source, alignments, swapper,
-                                                         str(tmp / f"out_{outputs}.####.exr"), source.frames,
+            seconds = best_seconds(lambda: convert_plate(source, alignments, network,
+                                                         str(tmp / f"out_{name}.####.exr"), source.frames,
                                                          settings, color=color))
-        result[f"convert_{outputs}_fps"] = frames / seconds
-        result[f"rss_{outputs}_first_quarter_mib"], result[f"rss_{outputs}_last_quarter_mib"] = rss.quarters()
+        result[f"convert_{name}_fps"] = frames / seconds
+        result[f"rss_{name}_first_quarter_mib"], result[f"rss_{name}_last_quarter_mib"] = rss.quarters()
     for path in tmp.glob("*.exr"):
         path.unlink()
     return result
+
+
+@dataclass(frozen=True)
+class FreeSwapper:
+    """A network that costs nothing: the crop comes back as the face, under a full mask. Convert with
+    it measures everything around the network (crop, color, warp back, post, composite, layers, I/O):
+    the ceiling a fast GPU network approaches."""
+
+    resolution: int
+    face_type: str
+    color_encoding: str = SRGB_ENCODED
+    model_id: str = "free"
+
+    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return crops.copy(), np.ones(crops.shape[:3], np.float32)
 
 
 def rss_mib() -> float:
@@ -210,10 +231,10 @@ def main() -> None:
         results["long"] = long
     rows = []
     for label, r in ((k, v) for k, v in results.items() if k != "long"):
-        for outputs in ("all", "composite"):
-            fps = r[f"convert_{outputs}_fps"]
+        for name, outputs in (("all", "all"), ("composite", "composite"), ("free", "all, network free")):
+            fps = r[f"convert_{name}_fps"]
             rows.append([label, r["frames"], outputs, r["io_fps"], fps, f"{fps / r['io_fps']:.2f}x",
-                         f"{r[f'rss_{outputs}_first_quarter_mib']:.0f} → {r[f'rss_{outputs}_last_quarter_mib']:.0f}"])
+                         f"{r[f'rss_{name}_first_quarter_mib']:.0f} → {r[f'rss_{name}_last_quarter_mib']:.0f}"])
     if rows:
         print_table(f"Convert, half EXR plate, 1 face/frame, 128 px DF model, network on {args.device} "
                     f"({machine()['cpus']} CPUs)",

@@ -68,3 +68,30 @@ def test_composite_touches_only_the_matte_and_writes_premultiplied_layers():
     outside = np.ones(layers.shape[:2], bool)
     outside[in_layers] = matte == 0
     assert not layers[outside].any()
+
+
+def test_composite_equals_the_matte_over_formula_to_the_bit():
+    """Two overlapping faces, channels in BGRA order: the compiled pass gives the numpy formulas' floats."""
+    rng = np.random.default_rng(2)
+    plate = rng.standard_normal((30, 40, 4)).astype(np.float32) * 4
+    placed = [Placed((3, 2, 23, 20), rng.standard_normal((18, 20, 3)).astype(np.float32) * 2,
+                     np.clip(rng.random((18, 20)) * 1.6 - 0.3, 0, 1).astype(np.float32)),
+              Placed((10, 8, 35, 28), rng.standard_normal((20, 25, 3)).astype(np.float32),
+                     np.clip(rng.random((20, 25)) * 1.6 - 0.3, 0, 1).astype(np.float32))]
+    rgb = (2, 1, 0)
+    expected, expected_layers = plate.copy(), np.zeros((26, 32, 5), np.float32)  # layers cover [2:28, 3:35]
+    for p in placed:
+        x0, y0, x1, y1 = p.box
+        window = expected[y0:y1, x0:x1]
+        m = p.matte[..., None]
+        region = window[..., list(rgb)]
+        mixed = region + (p.face - region) * m
+        for k, channel in enumerate(rgb):
+            window[..., channel][p.matte > 0] = mixed[..., k][p.matte > 0]
+        lay = expected_layers[y0 - 2:y1 - 2, x0 - 3:x1 - 3]
+        lay[..., :3] = p.face * m + lay[..., :3] * (1 - m)
+        lay[..., 3] = p.matte + lay[..., 3] * (1 - p.matte)
+        lay[..., 4] = lay[..., 3]
+    out, layers = plate.copy(), np.zeros((26, 32, 5), np.float32)
+    composite(out, rgb, placed, layers=layers, layers_origin=(3, 2))
+    assert np.array_equal(out, expected) and np.array_equal(layers, expected_layers)
