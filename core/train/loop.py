@@ -241,7 +241,7 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
     """Iterate until a stop condition; returns "iterations" or "minutes". Entering the sharpening
     phase (`schedule`) restarts the batch stream there without warp; the GAN term (with an
     `adversary`) joins the step after its start is due."""
-    bf16 = settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported()
+    bf16 = bf16_autocast(settings, device)
     limit_s = settings.minutes * 60 if settings.minutes is not None else None
     last_save, rate_t, rate_it = t0, t0, state["iteration"]
     eg_per_s = 0.0
@@ -308,6 +308,22 @@ def _run(model: torch.nn.Module, network: SwapNetwork, optimizer: torch.optim.Op
                 stream = open_stream(iteration)
     finally:
         stream.close()
+
+
+def bf16_autocast(settings: TrainSettings, device: torch.device) -> bool:
+    """Whether training steps run under bf16 autocast (see `TrainSettings.mixed_precision`)."""
+    if not settings.mixed_precision:
+        return False
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and settings.cpu_bf16 and cpu_native_bf16()
+
+
+def cpu_native_bf16() -> bool:
+    """True on a CPU with bf16 arithmetic (AVX512-BF16 or AMX tiles), where oneDNN's bf16 kernels beat
+    float32; torch's own probes (private: False where a version lacks them)."""
+    probes = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    return any(bool(probe()) for probe in probes if probe is not None)
 
 
 def quality(network: SwapNetwork, data_a: FaceData, data_b: FaceData) -> dict[str, float]:

@@ -138,8 +138,10 @@ class TrainSettings:
     run, whichever comes first; at least one must be set. `batch_size` counts faces per identity
     per process. The last `holdout` faces of each set are held out, and faces within `holdout_gap`
     frames before them are not trained on either (`data.load_face_data`). `channels_last=None`
-    uses it where it pays (CUDA). `mixed_precision` means bf16 autocast on CUDA; the CPU always
-    trains in float32. `gan`: the optional patch-GAN term of the late phase (off by default)."""
+    uses it where it pays (CUDA). `mixed_precision` means bf16 autocast on CUDA, and with `cpu_bf16`
+    also on a CPU with native bf16 arithmetic (AVX512-BF16 or AMX: about twice the steps per second
+    there); other CPUs train in float32. `gan`: the optional patch-GAN term of the late phase (off by
+    default)."""
 
     batch_size: int = 16
     iterations: int | None = None
@@ -153,6 +155,7 @@ class TrainSettings:
     preview_every: int = 500
     log_every: int = 10
     mixed_precision: bool = True
+    cpu_bf16: bool = False
     channels_last: bool | None = None
     optim: OptimSettings = field(default_factory=OptimSettings)
     loss: LossSettings = field(default_factory=LossSettings)

@@ -100,6 +100,7 @@ def _modifiers():
         "liae": _model(architecture="liae"),  # DeepFaceLab's LIAE layout
         "v0loss": _train(loss=LossSettings()),  # the loss before issue 12
         "gan": _train(gan=GanSettings(weight=0.1, start=0.8)),  # patch-GAN term (DFL's GAN power 0.1), last 20 %
+        "bf16": _train(cpu_bf16=True),  # bf16 autocast on a CPU with native bf16 (AVX512-BF16/AMX)
     }
 
 

@@ -192,3 +192,28 @@ def test_a_collapsed_loss_stops_before_a_bad_checkpoint_is_saved(faceset_a, face
     with pytest.raises(TrainingDivergedError, match=r"loss jumped .*\(iteration 80\): the run collapsed.*checkpoint \(iteration 60\)"):
         _train(faceset_a, faceset_b, tmp_path, iterations=200, save_every_minutes=0.0)
     assert read_state(tmp_path)["iteration"] == 60  # saved every step until the jump, never after
+
+
+def test_bf16_autocast_follows_the_settings_and_the_cpu() -> None:
+    cpu = torch.device("cpu")
+    assert not loop.bf16_autocast(FAST, cpu)  # float32 on the CPU unless asked
+    assert loop.bf16_autocast(dataclasses.replace(FAST, cpu_bf16=True), cpu) == loop.cpu_native_bf16()
+    assert not loop.bf16_autocast(dataclasses.replace(FAST, cpu_bf16=True, mixed_precision=False), cpu)
+
+
+@pytest.mark.skipif(not loop.cpu_native_bf16(), reason="this CPU has no native bf16 (AVX512-BF16 or AMX)")
+def test_cpu_bf16_trains_and_resumes_bit_exact(faceset_a, faceset_b, tmp_path) -> None:
+    """Under bf16 autocast the loss still falls, the weights stay float32, and resume is exact."""
+    result = _train(faceset_a, faceset_b, tmp_path / "straight", iterations=24, batch_size=8, cpu_bf16=True)
+    rows = [json.loads(line) for line in (tmp_path / "straight" / "training" / "history.jsonl").read_text().splitlines()]
+    first, last = sum(r["loss"] for r in rows[:4]) / 4, sum(r["loss"] for r in rows[-4:]) / 4
+    assert result.iteration == 24 and last < 0.8 * first, (first, last)
+    weights = _weights(tmp_path / "straight")
+    assert all(w.dtype == torch.float32 for w in weights.values())
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=20, batch_size=8, cpu_bf16=True)
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=24, batch_size=8, cpu_bf16=True, resume=True)
+    split = _weights(tmp_path / "split")
+    assert all(torch.equal(split[k], weights[k]) for k in weights)
+    fp32 = _train(faceset_a, faceset_b, tmp_path / "fp32", iterations=24, batch_size=8)
+    assert not all(torch.equal(_weights(tmp_path / "fp32")[k], weights[k]) for k in weights)  # bf16 really ran
+    assert fp32.iteration == 24

@@ -76,6 +76,13 @@ def test_gan_flags_turn_the_term_on(facesets, tmp_path) -> None:
     assert load_model(tmp_path / "m").training_state["iteration"] == 4
 
 
+def test_cpu_bf16_flag_reaches_the_settings(tmp_path) -> None:
+    base = ["--a", "x", "--b", "y", "-o", str(tmp_path / "m"), "--iterations", "4", "--preset", "quick"]
+    _, off = train_verb.build_settings(_parse(train_verb, ["train", *base]), face_type="full", size=64)
+    _, on = train_verb.build_settings(_parse(train_verb, ["train", *base, "--cpu-bf16"]), face_type="full", size=64)
+    assert not off.cpu_bf16 and on.cpu_bf16 and on.mixed_precision
+
+
 def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
     with pytest.raises(TrainingError, match="--iterations"):
         _train(facesets, tmp_path)
