@@ -4,8 +4,10 @@ Every facegraft op (float32, scene-linear, masked statistics) is timed beside a 
 the same run: `cv2.seamlessClone` (uint8) for Poisson, OpenCV filters for matte/sharpen ops, and
 straightforward numpy versions of each color method written the way 8-bit-era code does it
 (statistics of `image * mask`, so zeros outside the mask count; whole image; global RNG). Ratios
-are facegraft / baseline (below 1: facegraft is faster). On the full frame the color methods run
-with `apply_to="matte"` (only pixels the composite can show), the baselines on every pixel.
+are facegraft / baseline (below 1: facegraft is faster), each the median of calls alternating with
+its baseline's, repeated until each has run 0.25 s (hundreds of calls for the sub-millisecond ops,
+whose medians of 3 were noise). On the full frame the color methods run with `apply_to="matte"`
+(only pixels the composite can show), the baselines on every pixel.
 
     python tests/benchmarks/bench_post.py [--quick] [--repeats 5] [--json out.json]
 
@@ -25,7 +27,7 @@ from facegraft.core.color.perceptual import ACESCG  # noqa: E402
 from facegraft.core.post import (color_transfer, estimate_grain, feather_distance, feather_gaussian, grow_matte,
                                  match_grain, poisson_blend, unsharp_mask)
 
-from benchlib import machine, median_seconds, print_table, write_json
+from benchlib import machine, paired_median_seconds, print_table, write_json
 
 
 def make_case(height: int, width: int, face_h: int, face_w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,8 +126,8 @@ def run_case(label, face, plate, matte, *, repeats, quick, full_frame):
     rows = []
 
     def row(name, ours, base=None, base_name="", reps=repeats):
-        t_ours = median_seconds(ours, repeats=reps, warmup=1) * 1000
-        t_base = median_seconds(base, repeats=reps, warmup=1) * 1000 if base else None
+        t_ours, t_base = paired_median_seconds(ours, base, repeats=reps, warmup=1)
+        t_ours, t_base = t_ours * 1000, (t_base * 1000 if t_base is not None else None)
         rows.append({"case": label, "op": name, "ms": t_ours, "baseline": base_name,
                      "baseline_ms": t_base, "ratio": t_ours / t_base if t_base else None})
         print(f"  {label:9s} {name:28s} {t_ours:9.1f} ms" + (f"   {base_name}: {t_base:.1f} ms" if t_base else ""),
@@ -182,7 +184,8 @@ def main() -> None:
     rows = [[r["case"], r["op"], r["ms"], r["baseline"] or "-",
              r["baseline_ms"] if r["baseline_ms"] is not None else "-",
              f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-"] for r in results]
-    print_table(f"core/post ops, ms per call (median of {repeats}; {machine()['cpus']} CPUs; float32)",
+    print_table(f"core/post ops, ms per call (median of >= {repeats} calls and >= 0.25 s, op and baseline "
+                f"alternating; {machine()['cpus']} CPUs; float32)",
                 ["case", "op", "facegraft ms", "baseline", "baseline ms", "ratio"], rows)
     write_json(args.json, "post", results)
 

@@ -24,6 +24,29 @@ def median_seconds(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 
     return statistics.median(times)
 
 
+def paired_median_seconds(fn: Callable[[], object], baseline: Callable[[], object] | None, *, repeats: int = 5,
+                          warmup: int = 1, min_seconds: float = 0.25,
+                          max_repeats: int = 2000) -> tuple[float, float | None]:
+    """Median seconds of `fn` and of `baseline` (None: `fn` only), timed alternately so load that comes
+    and goes hits both alike; at least `repeats` times each, and more (up to `max_repeats`) until each
+    has run `min_seconds` in all, so sub-millisecond ops get hundreds of samples."""
+    for _ in range(warmup):
+        fn()
+        if baseline is not None:
+            baseline()
+    ours: list[float] = []
+    theirs: list[float] = []
+    while len(ours) < max_repeats:
+        for f, times in ((fn, ours), (baseline, theirs)):
+            if f is not None:
+                start = time.perf_counter()
+                f()
+                times.append(time.perf_counter() - start)
+        if len(ours) >= repeats and sum(ours) >= min_seconds and (baseline is None or sum(theirs) >= min_seconds):
+            break
+    return statistics.median(ours), statistics.median(theirs) if baseline is not None else None
+
+
 def machine() -> dict:
     """Where and with what a benchmark ran."""
     import numpy
