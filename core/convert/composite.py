@@ -29,7 +29,7 @@ from facegraft.core.post.sharpen import unsharp_mask
 log = logging.getLogger(__name__)
 
 # Downsample a crop before warping it back when it holds this many crop pixels per plate pixel or more.
-_ANTIALIAS_SCALE = 1.25
+ANTIALIAS_SCALE = 1.25
 # Color matching measures at least this many plate pixels inside the matte; fewer give wild statistics.
 MIN_COLOR_PIXELS = 16
 
@@ -133,7 +133,7 @@ def warp_to_plate(crop: FaceCrop, image: np.ndarray, box: tuple[int, int, int, i
                   data_origin: tuple[int, int], *, border: int) -> np.ndarray:
     """Warp a crop-space image (S, S, C) into the plate box (h, w, C), bilinear, area-filtered first
     when the crop is denser than the plate (no aliasing on small faces)."""
-    if crop.scale >= _ANTIALIAS_SCALE:
+    if crop.scale >= ANTIALIAS_SCALE:
         size = max(8, int(round(crop.size / crop.scale)))
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
         crop = resized_crop(crop, size)
@@ -178,7 +178,7 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
         matte = (feather_gaussian(matte, sigma=settings.feather / 2) if settings.feather_mode == "gaussian"
                  else feather_distance(matte, pixels=settings.feather))
     plate_rgb = plate[box[1]:box[3], box[0]:box[2]][..., list(rgb)]
-    skip = _skipped_ops(matte, settings, has_stats=color_stats is not None)
+    skip = skipped_ops(matte, settings, has_stats=color_stats is not None)
     for op, why in skip.items():
         log.warning("%sface %d: %s skipped, %s", f"{where} " if where else "", swapped.face_id, op, why)
     face = _post(face, plate_rgb, matte, settings, working, frame_seed, color_stats, skip=set(skip),
@@ -186,7 +186,7 @@ def place_face(swapped: SwappedFace, plate: np.ndarray, rgb: tuple[int, int, int
     return Placed(box, face, matte)
 
 
-def _skipped_ops(matte: np.ndarray, settings: ConvertSettings, *, has_stats: bool) -> dict[str, str]:
+def skipped_ops(matte: np.ndarray, settings: ConvertSettings, *, has_stats: bool) -> dict[str, str]:
     """The post ops of `settings` that cannot run on this face's matte, each with the reason."""
     inside = int(np.count_nonzero(matte > 0.5))
     if inside == 0:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import OpenImageIO as oiio
@@ -29,6 +30,9 @@ from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
 from facegraft.core.post.color_stats import ColorStats
 from facegraft.core.post.poisson import PoissonSolver
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +112,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
     pending: dict[int, tuple[Frame, list[SwappedFace]]] = {}  # swapped frames still needed
     written, nonfinite, faces_done = [], [], 0
     poisson = PoissonSolver()  # buffers reused across frames; cold starts keep frames chunk-independent
+    device = placement_device(swapper, settings, working)
     # numpy's BLAS on one thread: its (N, 3) color products gain nothing from more, and its spinning
     # threads fight the reader and writer threads for the cores (10-100x slower products under load)
     with threadpool_limits(limits=1, user_api="blas"), BackgroundWriter(workers=settings.workers) as writer:
@@ -132,7 +137,7 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                                                        working=working)
                          for s in faces} if settings.color_smoothing else {}
                 image, parts = _converted_frame(frame, faces, settings, working, swapper, options, stats,
-                                                poisson)
+                                                poisson, device)
                 writer.submit(write_image, pattern.path(number), image, parts=parts)
                 written.append(number)
                 faces_done += len(faces)
@@ -142,6 +147,17 @@ def convert_plate(source: Source, alignments: Alignments, swapper: FaceSwapper, 
                 del pending[number]
     return ConvertReport(tuple(written), tuple(sorted(set(wanted) - set(todo))),
                          tuple(n for n in nonfinite if n in set(todo)), faces_done)
+
+
+def placement_device(swapper: FaceSwapper, settings: ConvertSettings, working: WorkingSpace) -> "torch.device | None":
+    """The torch device that places the faces (`device_place`): the network's, when it is not the CPU
+    (there numpy and OpenCV are faster) and the settings need nothing only the CPU path does. None: the CPU."""
+    device = getattr(swapper, "device", None)
+    if device is None or device.type == "cpu":
+        return None
+    from facegraft.core.convert.device_place import supports
+
+    return device if supports(settings, working) else None
 
 
 def _with_neighbours(frames: Sequence[int], radius: int, *, available: set[int]) -> list[int]:
@@ -195,9 +211,11 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
 def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSettings, working: WorkingSpace,
                      swapper: FaceSwapper, options: str,
                      stats: dict[int, tuple[ColorStats, ColorStats] | None],
-                     poisson: PoissonSolver) -> tuple[ImageData, tuple[ImageData, ...]]:
+                     poisson: PoissonSolver, device: "torch.device | None" = None
+                     ) -> tuple[ImageData, tuple[ImageData, ...]]:
     """The converted frame: the composite (plate channels, plate data window) and the layer part
-    (face RGBA premultiplied + matte, data window = the faces' box), or the layers alone."""
+    (face RGBA premultiplied + matte, data window = the faces' box), or the layers alone. `device`:
+    place the faces with torch there (`placement_device`)."""
     image = frame.image
     if image is None:
         raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
@@ -205,10 +223,19 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
     rgb = _rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
     try:
-        placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings, working=working,
-                                         frame_seed=settings.seed * 1_000_003 + frame.number,
-                                         color_stats=stats.get(s.face_id), where=f"{frame.path}:", poisson=poisson)
-                              for s in faces) if p]
+        if device is not None:  # the network's device does the warp, matte and color math (device_place)
+            from facegraft.core.convert.device_place import place_face_on_device
+
+            placed = [p for p in (place_face_on_device(s, image.pixels, rgb, data_origin=origin, settings=settings,
+                                                       working=working, device=device,
+                                                       color_stats=stats.get(s.face_id), where=f"{frame.path}:")
+                                  for s in faces) if p]
+        else:
+            placed = [p for p in (place_face(s, image.pixels, rgb, data_origin=origin, settings=settings,
+                                             working=working, frame_seed=settings.seed * 1_000_003 + frame.number,
+                                             color_stats=stats.get(s.face_id), where=f"{frame.path}:",
+                                             poisson=poisson)
+                                  for s in faces) if p]
     except NotConvergedError as error:
         raise NotConvergedError(f"{frame.path} (frame {frame.number}): {error}; convert it with --blend alpha") from None
     out = image.pixels  # composited in place: a frame is converted once, and its pixels are not read after

@@ -50,11 +50,16 @@ class ModelSwapper:
         return self.model.config.color_encoding
 
     @property
+    def device(self) -> torch.device:
+        """Where the network runs."""
+        return next(self.model.network.parameters()).device
+
+    @property
     def model_id(self) -> str:
         return f"{self.model.path.name}@{self.model.training_state.get('iteration', 0)}"
 
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        device = next(self.model.network.parameters()).device
+        device = self.device
         faces, masks = [], []
         for start in range(0, len(crops), self.batch):
             part = crops[start:start + self.batch]

@@ -100,7 +100,7 @@ def color_transfer(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, *, me
                                                    working.name)
         dst = plate_stats or ColorStats.from_arrays(*weighted_mean_cov(enc(plate_s, np.float32), plate_w), space,
                                                     working.name)
-        matrix = _linear_matrix(method, src.cov_array, dst.cov_array)
+        matrix = linear_matrix(method, src.cov_array, dst.cov_array)
         offset = dst.mean_array - src.mean_array @ matrix.T
         if apply_to == "image" and amount == 1 and face.shape[-1] == 3:  # straight into the output
             affine_in_space(face_rgb, matrix, offset, space, working=working, out=out.reshape(-1, 3))
@@ -136,7 +136,7 @@ def _sqrtm(cov: np.ndarray, inverse: bool = False) -> np.ndarray:
     return (vectors * (values ** (-0.5 if inverse else 0.5))) @ vectors.T
 
 
-def _linear_matrix(method: str, src_cov: np.ndarray, dst_cov: np.ndarray) -> np.ndarray:
+def linear_matrix(method: str, src_cov: np.ndarray, dst_cov: np.ndarray) -> np.ndarray:
     """(3, 3) matrix A with `y = A (x - mean_src) + mean_dst`."""
     if method == "avg":
         return np.eye(3)

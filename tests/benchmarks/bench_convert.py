@@ -4,7 +4,9 @@ For a 1920x1080 and a 3840x2160 RGBA half EXR plate (zip) with one face per fram
 model on the CPU: frames/s of `convert_plate` end to end (composite + layers, and composite only)
 vs the pure read + write throughput of the same plate (pipelined copy), measured in the same run.
 "network free" converts with all outputs around a network that costs nothing (the crop comes back
-as the face): what convert costs besides the network, the ceiling a GPU's network approaches.
+as the face): what convert costs besides the network, the ceiling a GPU's network approaches. With
+--device cuda the faces are placed on the GPU in every row (warp back, matte, color match:
+core/convert/device_place.py).
 Memory: resident set size sampled during the run, at the first and last quarter of the plate.
 Long plate (--long N): an N-frame convert (all outputs) of a plate made of 24 distinct frames
 repeated, printing the RSS curve (sampled per frame read), whether frames were read in order, and how
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from facegraft.core.color import ColorManager
 from facegraft.core.color.ocio import SRGB_ENCODED
@@ -100,7 +103,7 @@ def bench_size(tmp: Path, width: int, height: int, frames: int, swapper: ModelSw
     result = {"io_fps": frames / best_seconds(lambda: transcode(
         source, str(tmp / "copy.####.exr"), source.frames, TranscodeSettings(force=True), color=color))}
     runs = {"all": ("all", swapper), "composite": ("composite", swapper),
-            "free": ("all", FreeSwapper(swapper.resolution, swapper.face_type))}
+            "free": ("all", FreeSwapper(swapper.resolution, swapper.face_type, swapper.device))}
     for name, (outputs, network) in runs.items():
         settings = ConvertSettings(outputs=outputs, force=True, batch=4)
         with RssSampler() as rss:
@@ -122,6 +125,7 @@ class FreeSwapper:
 
     resolution: int
     face_type: str
+    device: torch.device | None = None  # where convert places the faces (a GPU: `device_place`)
     color_encoding: str = SRGB_ENCODED
     model_id: str = "free"
 

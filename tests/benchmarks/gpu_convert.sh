@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Convert throughput with the network on a GPU, in under 5 minutes: bench_convert.py --quick with
-# --device cuda (a 1080p plate of 10 frames and a 4K plate of 5, one face per frame, 128 px DF model),
-# printing frames/s of convert (all outputs, and composite only) beside the pure read+write frames/s
-# of the same plate, measured in the same run. Target (issue 15): 4K convert >= 0.9x pure I/O.
+# --device cuda (a 1080p plate of 10 frames and a 4K plate of 5, one face per frame, 128 px DF model;
+# the network, and the warp back, matte and color match of each face, on the GPU), printing frames/s
+# of convert (all outputs, composite only, and all outputs around a network that costs nothing) beside
+# the pure read+write frames/s of the same plate, measured in the same run. Target (issue 15): 4K
+# convert >= 0.9x pure I/O.
 #
 #   bash tests/benchmarks/gpu_convert.sh [OUT_DIR]
 #

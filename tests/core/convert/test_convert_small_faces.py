@@ -6,7 +6,7 @@ import pytest
 
 from facegraft.core.align.geometry import FaceCrop
 from facegraft.core.alignments.format import Alignments, AlignmentsHeader, FaceAlignment
-from facegraft.core.convert.composite import MIN_COLOR_PIXELS, _skipped_ops
+from facegraft.core.convert.composite import MIN_COLOR_PIXELS, skipped_ops
 from facegraft.core.convert.run import convert_plate
 from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.media.image_io import read_image
@@ -66,14 +66,14 @@ def test_skipped_ops_name_each_reason():
     settings = ConvertSettings(**ALL_POST)
     speck = np.zeros((12, 12), np.float32)
     speck[5:8, 5:8] = 1.0  # 9 px inside: too few for color statistics and grain
-    assert set(_skipped_ops(speck, settings, has_stats=False)) == {"color match", "grain"}
-    assert set(_skipped_ops(speck, settings, has_stats=True)) == {"grain"}  # smoothed stats come from the crop
+    assert set(skipped_ops(speck, settings, has_stats=False)) == {"color match", "grain"}
+    assert set(skipped_ops(speck, settings, has_stats=True)) == {"grain"}  # smoothed stats come from the crop
     full = np.ones((12, 12), np.float32)  # nothing of the plate around the face
-    assert "poisson blend" in _skipped_ops(full, settings, has_stats=False)
+    assert "poisson blend" in skipped_ops(full, settings, has_stats=False)
     large = np.zeros((40, 40), np.float32)
     large[5:35, 5:35] = 1.0
-    assert _skipped_ops(large, settings, has_stats=False) == {}
-    assert _skipped_ops(np.zeros((12, 12), np.float32), settings, has_stats=False) == {}
+    assert skipped_ops(large, settings, has_stats=False) == {}
+    assert skipped_ops(np.zeros((12, 12), np.float32), settings, has_stats=False) == {}
     assert MIN_COLOR_PIXELS <= 30 * 30
 
 
