@@ -3,9 +3,11 @@ into the plate, the matte (grow/erode, gaussian feather) and the linear color ma
 face's box and its matte come back for the matte-over into the frame (one compiled pass on the CPU,
 where the frame was read and is written from).
 
-The arithmetic is `composite.place_face`'s for the settings `supports` accepts; results agree with
-it to float32 rounding, OpenCV's 1/32-pixel interpolation steps and float32 (not float64) color
-statistics (tests/core/convert/test_device_place.py runs both on the CPU). Other settings (Poisson,
+The arithmetic is `composite.place_face`'s for the settings `supports` accepts (the area pre-filter
+as exact INTER_AREA weights); results agree with it to float32 rounding and float32 (not float64)
+sums in the color statistics: 1e-4 in tests/core/convert/test_device_place.py, which runs both on
+the CPU. The network's output comes back to the host for its OCIO conversion (S x S pixels) and goes
+up again here; the frame's pixels go up only for the color statistics. Other settings (Poisson,
 sharpen, grain, the distance feather, non-linear color methods, color statistics of a plate space
 that is not the config's scene-linear one) keep the CPU path.
 Tensors here are (C, H, W) float32; boxes and coordinates as in `composite`.
