@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facegraft.core.alignments.format import load_alignments
 from facegraft.core.media.image_io import read_image
 from facegraft.plugins.cli.main import main
 
@@ -36,6 +37,13 @@ def test_train_resume_matte_and_convert(tmp_path, monkeypatch, capsys):
     assert image.channels == ("A",) and 0 <= image.pixels.min() and image.pixels.max() <= 1
     # some face matted after 5 steps, the plate around the face not
     assert image.pixels.max() > 0.25 and np.mean(image.pixels == 0) > 0.2
+    # and the matte sits on the face the alignments name: inside its landmarks' box, not beside it
+    frame = int(mattes[0].name.split(".")[1])
+    x0, y0, x1, y1 = load_alignments(tmp_path / "a.json").faces(frame)[0].box.astype(int)
+    matte = image.pixels[..., 0]
+    inside = np.zeros(matte.shape, bool)
+    inside[y0:y1, x0:x1] = True
+    assert matte[inside].mean() > 4 * max(matte[~inside].mean(), 1e-3)
 
     assert main(["-q", "convert", PLATE, "--alignments", "a.json", "--model", "model", "--mask-model", "mm",
                  "--mask", "segment", "-o", "out/s.####.exr", "--color-match", "off"]) == 0
