@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import OpenImageIO as oiio
 
 from facegraft.core.errors import MediaError, OutputError
 from facegraft.core.media.atomic import prepare_output
-from facegraft.core.media.image_io import ImageData, write_image
+from facegraft.core.media.image_io import ImageData, recorded_attribute, write_image
 from facegraft.core.media.pipeline import BackgroundWriter, prefetch_map
 from facegraft.core.media.sequence import SequencePattern, is_sequence_pattern
 from facegraft.core.media.source import Source, open_source
@@ -144,12 +143,4 @@ def _merge(image: ImageData, channels: tuple[str, ...], result: np.ndarray, node
 
 
 def _already_written(path: Path, stamp: str) -> bool:
-    if not path.is_file():
-        return False
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        return False
-    try:
-        return inp.spec().get_string_attribute(NODE_ATTRIBUTE) == stamp
-    finally:
-        inp.close()
+    return recorded_attribute(path, NODE_ATTRIBUTE) == stamp

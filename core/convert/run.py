@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import OpenImageIO as oiio
 from threadpoolctl import threadpool_limits
 
 from facegraft.core.alignments.format import Alignments
@@ -24,7 +23,7 @@ from facegraft.core.convert.settings import ConvertSettings
 from facegraft.core.convert.swapper import FaceSwapper
 from facegraft.core.errors import AlignmentsError, MediaError, ModelMismatchError, NotConvergedError, OutputError
 from facegraft.core.media.atomic import prepare_output
-from facegraft.core.media.image_io import ImageData, Window, write_image
+from facegraft.core.media.image_io import ImageData, Window, recorded_attribute, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import COLORSPACE_ATTRIBUTE, Frame, Source
@@ -167,17 +166,11 @@ def _with_neighbours(frames: Sequence[int], radius: int, *, available: set[int])
 
 
 def _already_written(path: Path, options: str) -> bool:
-    if not path.is_file():
-        return False
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        return False  # unreadable: render it again
-    recorded = inp.spec().get_string_attribute(OPTIONS_ATTRIBUTE)
-    inp.close()
-    if recorded != options:
+    recorded = recorded_attribute(path, OPTIONS_ATTRIBUTE)
+    if recorded is not None and recorded != options:
         raise OutputError(f"{path}: was written with other convert options; pass --force to redo it, "
                           "or write to another output")
-    return True
+    return recorded is not None
 
 
 def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper, settings: ConvertSettings,
@@ -187,7 +180,7 @@ def _swap_group(group: list[Frame], alignments: Alignments, swapper: FaceSwapper
     header, size = alignments.header, swapper.resolution
     jobs, crops = [], []
     for i, frame in enumerate(group):
-        rgb = _rgb_indices(frame)
+        rgb = rgb_indices(frame)
         for face in alignments.faces(frame.number):
             if settings.face_ids is not None and face.face_id not in settings.face_ids:
                 continue
@@ -220,7 +213,7 @@ def _converted_frame(frame: Frame, faces: list[SwappedFace], settings: ConvertSe
     if image is None:
         raise MediaError(f"{frame.path}: convert needs an image sequence plate; convert the video to EXR first "
                          "with facegraft media convert")
-    rgb = _rgb_indices(frame)
+    rgb = rgb_indices(frame)
     origin = (image.data_window.x - image.display_window.x, image.data_window.y - image.display_window.y)
     try:
         if device is not None:  # the network's device does the warp, matte and color math (device_place)
@@ -274,7 +267,8 @@ def _layer_box(placed: list[Placed], shape: tuple[int, int]) -> tuple[int, int, 
     return (int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max()))
 
 
-def _rgb_indices(frame: Frame) -> tuple[int, int, int]:
+def rgb_indices(frame: Frame) -> tuple[int, int, int]:
+    """Indices of R, G, B in the frame's channels; MediaError naming the frame when one is missing."""
     try:
         return tuple(frame.channels.index(c) for c in ("R", "G", "B"))  # type: ignore[return-value]
     except ValueError:

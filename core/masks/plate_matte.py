@@ -14,16 +14,15 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import OpenImageIO as oiio
 
 from facegraft.core.alignments.format import Alignments
 from facegraft.core.color import SRGB_ENCODED, ColorManager
 from facegraft.core.convert.composite import resized_crop, roi_box, warp_to_plate
-from facegraft.core.convert.run import plate_frames
-from facegraft.core.errors import MediaError, OutputError
+from facegraft.core.convert.run import plate_frames, rgb_indices
+from facegraft.core.errors import OutputError
 from facegraft.core.masks.segment import MaskModel, SegmentMasker
 from facegraft.core.media.atomic import prepare_output
-from facegraft.core.media.image_io import new_image, write_image
+from facegraft.core.media.image_io import new_image, recorded_attribute, write_image
 from facegraft.core.media.pipeline import BackgroundWriter
 from facegraft.core.media.sequence import SequencePattern
 from facegraft.core.media.source import Frame, Source
@@ -100,7 +99,7 @@ def write_face_mattes(source: Source, alignments: Alignments, model: MaskModel, 
     written = []
     with BackgroundWriter(workers=settings.workers) as writer:
         for done, frame in enumerate(_frames(source, todo, settings.workers), 1):
-            rgb = _rgb(frame)
+            rgb = rgb_indices(frame)
             matte = frame_matte(frame.pixels[..., list(rgb)], alignments.faces(frame.number), masker,
                                 size=header.size, face_type=header.face_type, color=color, plate_space=plate_space,
                                 settings=settings)
@@ -117,23 +116,9 @@ def _frames(source: Source, frames: Sequence[int], workers: int) -> Iterator[Fra
     return source.iter_frames(frames, workers=workers) if frames else iter(())
 
 
-def _rgb(frame: Frame) -> tuple[int, int, int]:
-    try:
-        return tuple(frame.channels.index(c) for c in ("R", "G", "B"))  # type: ignore[return-value]
-    except ValueError:
-        raise MediaError(f"{frame.path} (frame {frame.number}): the plate needs R, G and B channels, found "
-                         f"{', '.join(frame.channels)}") from None
-
-
 def _already_written(path, options: str) -> bool:  # type: ignore[no-untyped-def]
-    if not path.is_file():
-        return False
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        return False
-    recorded = inp.spec().get_string_attribute(OPTIONS_ATTRIBUTE)
-    inp.close()
-    if recorded != options:
+    recorded = recorded_attribute(path, OPTIONS_ATTRIBUTE)
+    if recorded is not None and recorded != options:
         raise OutputError(f"{path}: was written with other face matte options; pass --force to redo it, or write "
                           "to another output")
-    return True
+    return recorded is not None

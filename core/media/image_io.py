@@ -199,6 +199,21 @@ def _flatten_parts(parts: list[tuple["oiio.ImageSpec", np.ndarray]],
     return out, names, formats
 
 
+def recorded_attribute(path: str | Path, attribute: str) -> str | None:
+    """The string `attribute` in the header of the finished file `path` ("" when absent), or None when
+    there is no such file or it cannot be read (what resuming verbs render again)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        return None
+    try:
+        return inp.spec().get_string_attribute(attribute)
+    finally:
+        inp.close()
+
+
 def check_finite(pixels: np.ndarray, *, where: str, nonfinite: NonFinite = "error") -> np.ndarray:
     """Return `pixels`, or a repaired copy; raise `MediaError` with the NaN/Inf count when asked to."""
     if nonfinite == "keep":

@@ -112,6 +112,13 @@ def _direction(p, z, beta):  # pragma: no cover - compiled
                 p[y, x, c] = z[y, x, c] + beta[c] * p[y, x, c]
 
 
+@njit(cache=True, inline="always")
+def _coarse(i):  # pragma: no cover - compiled
+    """For padded fine index i: its coarse cell, and the coarse neighbour on the side i lies towards."""
+    c = (i - 1) // 2 + 1
+    return c, (c - 1 if ((i - 1) & 1) == 0 else c + 1)
+
+
 @njit(cache=True, fastmath=True)
 def _restrict_residual(u, rhs, inside, count, coarse_rhs, coarse_u):  # pragma: no cover - compiled
     """Coarse right-hand side = the transpose of `_prolong_add` applied to the residual rhs - A u
@@ -121,13 +128,11 @@ def _restrict_residual(u, rhs, inside, count, coarse_rhs, coarse_u):  # pragma: 
     coarse_rhs[...] = 0.0
     coarse_u[...] = 0.0
     for y in range(1, h - 1):
-        cy = (y - 1) // 2 + 1
-        ny = cy - 1 if ((y - 1) & 1) == 0 else cy + 1
+        cy, ny = _coarse(y)
         for x in range(1, w - 1):
             if not inside[y, x]:
                 continue
-            cx = (x - 1) // 2 + 1
-            nx = cx - 1 if ((x - 1) & 1) == 0 else cx + 1
+            cx, nx = _coarse(x)
             n = count[y, x]
             for c in range(3):
                 r = (rhs[y, x, c] - n * u[y, x, c] + u[y - 1, x, c] + u[y + 1, x, c]
@@ -143,13 +148,11 @@ def _prolong_add(coarse, u, inside):  # pragma: no cover - compiled
     """u += bilinear (cell-centred) interpolation of the coarse correction, on Ω only."""
     h, w, channels = u.shape
     for y in range(1, h - 1):
-        cy = (y - 1) // 2 + 1
-        ny = cy - 1 if ((y - 1) & 1) == 0 else cy + 1
+        cy, ny = _coarse(y)
         for x in range(1, w - 1):
             if not inside[y, x]:
                 continue
-            cx = (x - 1) // 2 + 1
-            nx = cx - 1 if ((x - 1) & 1) == 0 else cx + 1
+            cx, nx = _coarse(x)
             for c in range(3):
                 u[y, x, c] += (0.5625 * coarse[cy, cx, c] + 0.1875 * (coarse[ny, cx, c] + coarse[cy, nx, c])
                                + 0.0625 * coarse[ny, nx, c])

@@ -16,6 +16,7 @@ from facegraft.core.train.adversarial import (build_adversary, discriminator_los
 from facegraft.core.train.checkpoint import DISCRIMINATOR_NAME, PREVIOUS_DIR, load_checkpoint, read_state
 from facegraft.core.train.errors import TrainingDivergedError
 from facegraft.core.train.settings import GanSettings, TrainSettings
+from interrupt import stopped_by_ctrl_c  # tests/core/train, on sys.path by conftest
 
 from test_loop import FAST, TINY
 
@@ -178,21 +179,6 @@ def test_a_short_run_with_the_term_on_stays_stable(faceset_a, faceset_b, tmp_pat
     assert result.iteration == 48
 
 
-def _interrupted(a, b, folder, monkeypatch, *, after: int, iterations: int) -> None:
-    real, calls = loop.training_step, []
-
-    def step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > after:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loop, "training_step", step)
-    with pytest.raises(KeyboardInterrupt):
-        _train(a, b, folder, iterations=iterations)
-    monkeypatch.setattr(loop, "training_step", real)
-
-
 def _discriminator(folder):
     return read_tensors(folder / "training" / DISCRIMINATOR_NAME, sha256=None, what="discriminator")
 
@@ -210,7 +196,7 @@ def test_resume_with_the_term_on_is_exact(faceset_a, faceset_b, tmp_path, monkey
     assert read_state(tmp_path / "straight")["phase"] == {"gan_from": 2}
     for stop in (1, 5):
         folder = tmp_path / f"split{stop}"
-        _interrupted(faceset_a, faceset_b, folder, monkeypatch, after=stop, iterations=8)
+        stopped_by_ctrl_c(lambda: _train(faceset_a, faceset_b, folder, iterations=8), monkeypatch, after=stop)
         assert read_state(folder)["phase"] == ({} if stop < 2 else {"gan_from": 2})
         _train(faceset_a, faceset_b, folder, iterations=8, resume=True)
         assert _same(load_model(folder).network.state_dict(), straight), stop

@@ -10,6 +10,7 @@ from facegraft.core.train import loop
 from facegraft.core.train.checkpoint import read_state
 from facegraft.core.train.schedule import lr_scale, phase_augment, progress, sharpen_due
 from facegraft.core.train.settings import AugmentSettings, ScheduleSettings, TrainSettings
+from interrupt import stopped_by_ctrl_c  # tests/core/train, on sys.path by conftest
 
 from test_loop import FAST, TINY
 
@@ -41,22 +42,6 @@ def _train(a, b, folder, *, iterations, resume=False):
     return loop.train(a, b, folder, model_config=TINY, settings=settings, resume=resume, show_progress=False)
 
 
-def _interrupted(a, b, folder, monkeypatch, *, after: int) -> None:
-    """An 8-iteration run stopped by Ctrl-C after `after` iterations (its checkpoint is saved)."""
-    real, calls = loop.training_step, []
-
-    def step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > after:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loop, "training_step", step)
-    with pytest.raises(KeyboardInterrupt):
-        _train(a, b, folder, iterations=8)
-    monkeypatch.setattr(loop, "training_step", real)
-
-
 def test_phase_recorded_and_resume_across_it_is_exact(faceset_a, faceset_b, tmp_path, monkeypatch) -> None:
     """8 iterations, the last quarter sharpening: the phase starts at iteration 6; runs stopped
     at 5 (before it) and at 7 (inside it) resume to the uninterrupted run's weights exactly."""
@@ -70,7 +55,7 @@ def test_phase_recorded_and_resume_across_it_is_exact(faceset_a, faceset_b, tmp_
     straight = load_model(tmp_path / "straight").network.state_dict()
     for stop in (5, 7):
         folder = tmp_path / f"split{stop}"
-        _interrupted(faceset_a, faceset_b, folder, monkeypatch, after=stop)
+        stopped_by_ctrl_c(lambda: _train(faceset_a, faceset_b, folder, iterations=8), monkeypatch, after=stop)
         assert read_state(folder)["iteration"] == stop
         assert read_state(folder)["phase"] == ({} if stop < 6 else {"sharpen_from": 6})
         _train(faceset_a, faceset_b, folder, iterations=8, resume=True)
