@@ -79,12 +79,10 @@ def _area_matrix(source: int, size: int) -> np.ndarray:
     """(size, source) weights of OpenCV's INTER_AREA downscale along one axis: each output pixel
     averages the source pixels it covers, by the length of their overlap."""
     scale = source / size
-    weights = np.zeros((size, source))
-    for i in range(size):
-        start, stop = i * scale, (i + 1) * scale
-        for j in range(int(np.floor(start)), min(int(np.ceil(stop)), source)):
-            weights[i, j] = min(stop, j + 1) - max(start, j)
-    return weights / scale
+    start = np.arange(size)[:, None] * scale
+    j = np.arange(source)[None, :]
+    overlap = np.minimum(start + scale, j + 1) - np.maximum(start, j)
+    return np.maximum(overlap, 0.0) / scale
 
 
 def _warp(image: torch.Tensor, crop: FaceCrop, box: tuple[int, int, int, int], data_origin: tuple[int, int], *,
