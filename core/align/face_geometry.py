@@ -141,3 +141,31 @@ def eye_opening(landmarks: np.ndarray) -> np.ndarray:
         horizontal = np.linalg.norm(p[..., 0, :] - p[..., 3, :], axis=-1)
         ratios.append(vertical / np.maximum(2.0 * horizontal, 1e-9))
     return (ratios[0] + ratios[1]) / 2.0
+
+
+# Centre and spread of each expression measure over talking-head clips (the shared clips' 5..95 %
+# ranges: opening 0..0.7, width 0.4..0.8, smile -0.1..0.18, eyes 0.1..0.5): codes of order 1.
+EXPRESSION_MEASURES = ("mouth opening", "mouth width", "smile", "eye opening")
+# Measures whose resting value differs from person to person (a wide mouth, narrow eyes): training
+# centres them on each identity's median (`core.train.data`), so the network transfers the change
+# from a person's usual face. Mouth opening keeps its natural zero (closed is closed for everyone).
+EXPRESSION_PER_IDENTITY = (False, True, True, True)
+_EXPRESSION_CENTRE = (0.15, 0.6, 0.03, 0.28)
+_EXPRESSION_SCALE = (0.15, 0.08, 0.06, 0.06)
+
+
+def expression_code(landmarks: np.ndarray) -> np.ndarray:
+    """The face's expression as the network sees it (`ModelConfig.expression`): (..., 4) float32,
+    each of `EXPRESSION_MEASURES` shifted and scaled to order 1 (see `_EXPRESSION_CENTRE`):
+    `mouth_opening`; mouth width (corners 48-54) over `interocular` (a smile or "ee" widens it);
+    smile, the inner lips' centre (62, 66) below the mouth corners, over the mouth width (corners
+    up > 0; landmarks of an upright face, as in an aligned crop); `eye_opening`. Closed mouth ≈ -1,
+    wide open ≈ +3; shut eyes ≈ -4. All are ratios, so independent of the face's size; NaN where
+    the landmarks are not finite."""
+    points = _points(landmarks)
+    width = np.linalg.norm(points[..., MOUTH_CORNERS[1], :] - points[..., MOUTH_CORNERS[0], :], axis=-1)
+    corners_y = (points[..., MOUTH_CORNERS[0], 1] + points[..., MOUTH_CORNERS[1], 1]) / 2.0
+    centre_y = (points[..., 62, 1] + points[..., 66, 1]) / 2.0
+    code = np.stack([mouth_opening(points), width / np.maximum(interocular(points), 1e-9),
+                     (centre_y - corners_y) / np.maximum(width, 1e-9), eye_opening(points)], axis=-1)
+    return ((code - _EXPRESSION_CENTRE) / _EXPRESSION_SCALE).astype(np.float32)

@@ -14,6 +14,7 @@ SCHEMA = "ModelConfig"
 VERSION = 1
 MIN_RESOLUTION = 64
 MAX_RESOLUTION = 512
+EXPRESSION_LAYOUTS = ("df", "liae")  # the layouts that take `ModelConfig.expression`
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class ModelConfig:
         face_type: the aligned crop's face type, as recorded by the face set.
         color_encoding: the crop encoding (OCIO color space name) of inputs and outputs.
         learn_mask: whether the decoder predicts a face mask (else the swap returns mask 1).
+        expression: whether the code is conditioned on the face's expression (mouth and eye
+            opening, width, smile; `core.models.expression`): `EXPRESSION_LAYOUTS` only.
     """
 
     architecture: str
@@ -43,6 +46,7 @@ class ModelConfig:
     face_type: str = "full"
     color_encoding: str = SRGB_ENCODED
     learn_mask: bool = True
+    expression: bool = False
 
     def __post_init__(self) -> None:
         r = self.resolution

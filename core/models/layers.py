@@ -55,18 +55,21 @@ class Encoder(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """Dense code and back, then one `Up`: (B, Fin) → (B, Cout, S/8, S/8)."""
+    """Dense code and back, then one `Up`: (B, Fin) → (B, Cout, S/8, S/8). With `extra_features`
+    > 0, `extra` (B, extra_features) joins the dense code before it is expanded (conditioning)."""
 
-    def __init__(self, in_features: int, dims: int, lowest: int, channels: int) -> None:
+    def __init__(self, in_features: int, dims: int, lowest: int, channels: int, *, extra_features: int = 0) -> None:
         super().__init__()
         self.lowest, self.channels = lowest, channels
         self.dense1 = nn.Linear(in_features, dims)
-        self.dense2 = nn.Linear(dims, lowest * lowest * channels)
+        self.dense2 = nn.Linear(dims + extra_features, lowest * lowest * channels)
         self.up = Up(channels, channels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.dense2(self.dense1(x)).view(-1, self.channels, self.lowest, self.lowest)
-        return self.up(y)
+    def forward(self, x: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        code = self.dense1(x)
+        if extra is not None:
+            code = torch.cat([code, extra.to(code.dtype)], 1)
+        return self.up(self.dense2(code).view(-1, self.channels, self.lowest, self.lowest))
 
 
 class Decoder(nn.Module):

@@ -11,8 +11,9 @@ the resolution may differ from 64 (the dense layers scale with it).
 import torch
 from torch import nn
 
+from facegraft.core.errors import ModelMismatchError
 from facegraft.core.models.config import ModelConfig
-from facegraft.core.models.network import SwapNetwork, faces_and_masks
+from facegraft.core.models.network import Reconstruction, SwapNetwork, faces_and_masks
 from facegraft.core.models.registry import register_architecture
 
 
@@ -37,12 +38,12 @@ class Original(SwapNetwork):
         self.decoder_a, self.decoder_b = (
             nn.Sequential(_up(512, 256), _up(256, 128), _up(128, 64), nn.Conv2d(64, 4, 5, 1, 2)) for _ in range(2))
 
-    def forward(self, a: torch.Tensor, b: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, a: torch.Tensor, b: torch.Tensor, expression_a: torch.Tensor | None = None,
+                expression_b: torch.Tensor | None = None) -> Reconstruction:
         code = self.encoder(torch.cat([a, b]))
         n = a.shape[0]
-        return (*faces_and_masks(self.decoder_a(code[:n]), learn_mask=False),
-                *faces_and_masks(self.decoder_b(code[n:]), learn_mask=False))
+        return Reconstruction(*faces_and_masks(self.decoder_a(code[:n]), learn_mask=False),
+                              *faces_and_masks(self.decoder_b(code[n:]), learn_mask=False))
 
     def swap(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return faces_and_masks(self.decoder_a(self.encoder(x)), learn_mask=False)
@@ -50,5 +51,9 @@ class Original(SwapNetwork):
 
 @register_architecture("original")
 def build_original(config: ModelConfig) -> Original:
-    """faceswap's original layout (the config's widths are ignored; see the module docstring)."""
+    """faceswap's original layout (the config's widths are ignored; see the module docstring).
+    Raises ModelMismatchError for `config.expression`: the peer has no expression conditioning."""
+    if config.expression:
+        raise ModelMismatchError("the original (faceswap) layout has no expression conditioning; "
+                                 "train it with --no-expression, or pick df or liae")
     return Original(config)

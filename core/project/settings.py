@@ -77,14 +77,14 @@ def swap_preset(name: str, *, device: str = "cpu", face_type: str = "full") -> S
         return SwapSettings("quick", chosen.model, train, extract=extract)
     if name == "standard":
         model = ModelConfig("df", resolution=128, encoder_width=48, bottleneck_dims=384, decoder_width=48,
-                            decoder_depth=1, face_type=face_type)
+                            decoder_depth=1, face_type=face_type, expression=True)
         train = TrainSettings(batch_size=12, minutes=60.0, device=device, save_every_minutes=5.0, preview_every=500,
                               optim=OptimSettings(learning_rate=5e-4, warmup_iterations=200),
                               augment=AugmentSettings(warp=0.6, color_transfer=0.3), **_RECIPE)
         return SwapSettings("standard", model, train, ConvertSettings(batch=8), extract)
     if name == "quality":
         model = ModelConfig("df", resolution=256, encoder_width=64, bottleneck_dims=512, decoder_width=64,
-                            decoder_depth=2, face_type=face_type)
+                            decoder_depth=2, face_type=face_type, expression=True)
         train = TrainSettings(batch_size=16, iterations=100_000, device=device, save_every_minutes=10.0,
                               preview_every=1000, optim=OptimSettings(learning_rate=5e-4, warmup_iterations=500),
                               **_RECIPE)

@@ -24,6 +24,7 @@ class Side:
     targets: torch.Tensor  # (B, 3, S, S) clean crops (same affine and color change)
     masks: torch.Tensor  # (B, 1, S, S)
     regions: torch.Tensor  # (B, 2, S, S) eyes, mouth
+    expression: torch.Tensor | None = None  # (B, E) float32 measured expression codes (NaN: unknown)
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,14 @@ def make_batch(data_a: FaceData, data_b: FaceData, *, batch_size: int, settings:
     if settings.color > 0:
         warped_a, target_a = jitter_color([warped_a, target_a], settings.color, gen)
         warped_b, target_b = jitter_color([warped_b, target_b], settings.color, gen)
+    def codes(data: FaceData, index: torch.Tensor) -> torch.Tensor | None:
+        return None if data.expression is None else data.expression[index]
+
     return Batch(iteration,
                  Side(warped_a.contiguous(), target_a.contiguous(), clean_a[:, 3:4].contiguous(),
-                      clean_a[:, 4:6].contiguous()),
+                      clean_a[:, 4:6].contiguous(), codes(data_a, idx_a)),
                  Side(warped_b.contiguous(), target_b.contiguous(), clean_b[:, 3:4].contiguous(),
-                      clean_b[:, 4:6].contiguous()))
+                      clean_b[:, 4:6].contiguous(), codes(data_b, idx_b)))
 
 
 def stream_batches(data_a: FaceData, data_b: FaceData, *, batch_size: int, settings: AugmentSettings,

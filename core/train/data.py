@@ -2,7 +2,9 @@
 
 Layout of `FaceData.planes`: (N, 6, S, S) float16, channels RGB (crop encoding, [0, 1]), mask,
 eyes, mouth ([0, 1]). `FaceData.weights` are the drawing probabilities of the training faces when
-sampling is balanced over pose and expression (`sampling`), else None (uniform). The last
+sampling is balanced over pose and expression (`sampling`), else None (uniform).
+`FaceData.expression` holds each face's expression code (`face_geometry.expression_code`, centred
+per identity by `identity_expression`) for expression-conditioned models. The last
 `holdout` faces (in face-set order: by frame) are a held-out block kept apart for previews and
 quality measurements; faces within `gap` frames before that block are dropped as well, so no
 trained frame is a near-duplicate of a held-out one (neighbouring video frames are almost the
@@ -16,6 +18,7 @@ import cv2
 import numpy as np
 import torch
 
+from facegraft.core.align.face_geometry import EXPRESSION_MEASURES, EXPRESSION_PER_IDENTITY, expression_code
 from facegraft.core.faceset import FaceSet
 from facegraft.core.masks.landmark import hull_mask
 from facegraft.core.memory import array_bytes, require_memory
@@ -37,6 +40,7 @@ class FaceData:
     size: int
     name: str
     weights: torch.Tensor | None = None  # (N,) float64 drawing probabilities of `train`; None: uniform
+    expression: torch.Tensor | None = None  # (N, E) float32 expression codes of `train` (NaN: unknown)
 
 
 def region_maps(landmarks: np.ndarray, size: int) -> np.ndarray:
@@ -70,6 +74,17 @@ def split_indices(frames: list[int], *, holdout: int, gap: int) -> tuple[list[in
     return list(range(cut - min(near, n // 5))), list(range(cut, n))
 
 
+def identity_expression(codes: np.ndarray) -> np.ndarray:
+    """Expression codes (N, E) of one identity's faces with the `EXPRESSION_PER_IDENTITY` measures
+    centred on their median over these faces: (N, E) float32, NaN kept."""
+    out = codes.copy()
+    for column, centred in enumerate(EXPRESSION_PER_IDENTITY):
+        known = codes[:, column][np.isfinite(codes[:, column])]
+        if centred and len(known):
+            out[:, column] -= np.median(known)
+    return out
+
+
 def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str,
                    sampling: SamplingSettings = SamplingSettings()) -> FaceData:
     """Load `faceset` into memory, split into training faces and a held-out block (see the module),
@@ -84,11 +99,12 @@ def load_face_data(faceset: FaceSet, *, holdout: int, gap: int, name: str,
                             f"and a gap of {gap} frames before them, {len(train)} remain to train on (at least "
                             f"{MIN_TRAIN_FACES} needed): extract more frames, or lower --holdout / --holdout-gap")
     tensor = torch.from_numpy(face_planes(faceset, train + held))
+    landmarks = np.stack([faceset.faces[i].landmarks for i in train]).astype(np.float64)
+    codes = torch.from_numpy(identity_expression(expression_code(landmarks)))
     weights = None
     if sampling.balanced:
-        landmarks = np.stack([faceset.faces[i].landmarks for i in train])
         weights = torch.from_numpy(balanced_weights(face_factors(landmarks, size=faceset.size), sampling))
-    return FaceData(tensor[: len(train)], tensor[len(train):], faceset.size, name, weights)
+    return FaceData(tensor[: len(train)], tensor[len(train):], faceset.size, name, weights, codes)
 
 
 def pool_face_data(parts: list[FaceData], *, name: str) -> FaceData:
@@ -100,9 +116,13 @@ def pool_face_data(parts: list[FaceData], *, name: str) -> FaceData:
         return p.weights if p.weights is not None else torch.full((len(p.train),), 1.0 / len(p.train),
                                                                   dtype=torch.float64)
 
+    def codes(p: FaceData) -> torch.Tensor:
+        return p.expression if p.expression is not None else torch.full((len(p.train), len(EXPRESSION_MEASURES)),
+                                                                         float("nan"))
+
     weights = [own(p) / len(parts) for p in parts]
     return FaceData(torch.cat([p.train for p in parts]), torch.cat([p.holdout for p in parts]), parts[0].size,
-                    name, torch.cat(weights))
+                    name, torch.cat(weights), torch.cat([codes(p) for p in parts]))
 
 
 def face_planes(faceset: FaceSet, indices: list[int]) -> np.ndarray:

@@ -36,7 +36,7 @@ def holdout_quality(network: SwapNetwork, holdout_a: torch.Tensor, holdout_b: to
     network.eval()
     device = next(network.parameters()).device
     a, b = _rgb(holdout_a, device), _rgb(holdout_b, device)
-    fa, _, fb, _ = network(a, b)
+    fa, _, fb, _, *_ = network(a, b)
     network.train(was_training)
     out = {}
     for side, x, y, planes in (("a", fa.float(), a, holdout_a), ("b", fb.float(), b, holdout_b)):
@@ -58,7 +58,7 @@ def preview_grid(network: SwapNetwork, faces_a: torch.Tensor, faces_b: torch.Ten
     device = next(network.parameters()).device
     n = min(len(faces_a), len(faces_b))
     a, b = _rgb(faces_a[:n], device), _rgb(faces_b[:n], device)
-    fa, ma, fb, mb = network(a, b)
+    fa, ma, fb, mb, *_ = network(a, b)
     swapped, ms = network.swap(b)
     network.train(was_training)
 

@@ -149,3 +149,12 @@ def reconstruction_loss(faces: torch.Tensor, masks: torch.Tensor, targets: torch
         laplacian = laplacian_l1(faces_m, targets_m, levels=settings.laplacian_levels, weights=priority)
         total = total + settings.laplacian_weight * laplacian
     return {"total": total, "dssim": structural, "pixel": pixel, "mask": mask, "laplacian": laplacian}
+
+
+def expression_loss(predicted: torch.Tensor, measured: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of the expression head's codes (B, E) against the measured ones (B, E),
+    over the finite measured entries (0 when there are none)."""
+    known = torch.isfinite(measured)
+    if not bool(known.any()):
+        return predicted.sum() * 0.0  # keeps the head in the graph
+    return ((predicted.float() - torch.where(known, measured, 0.0)) ** 2)[known].mean()

@@ -9,7 +9,7 @@ from facegraft.core.train.adversarial import (Adversary, discriminator_step, fak
                                               generator_loss, patch_weights)
 from facegraft.core.train.batches import Batch, Side
 from facegraft.core.train.errors import TrainingDivergedError
-from facegraft.core.train.losses import LossSettings, reconstruction_loss
+from facegraft.core.train.losses import LossSettings, expression_loss, reconstruction_loss
 from facegraft.core.train.settings import OptimSettings
 
 
@@ -35,7 +35,8 @@ def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batc
     `any_nonfinite(flag)` ORs the flag over ranks (identity in one process). With `adversary` and
     `gan_on`, the generator also minimises `weight` x the adversarial loss of both sides, then the
     discriminator is updated on the batch's targets and (pre-update) reconstructions. "loss" is the
-    reconstruction total (what the collapse detector watches); "gan_g_a"/"gan_g_b" (unweighted),
+    reconstruction total (what the collapse detector watches); "expression_a"/"expression_b" are the
+    expression head's errors (models with `ModelConfig.expression`); "gan_g_a"/"gan_g_b" (unweighted),
     "gan_d", "d_real", "d_fake" are logged whenever an adversary exists (0 before it starts).
     Raises: TrainingDivergedError before touching the weights when a loss is NaN/Inf (a NaN in the
     discriminator's loss stops the run after the generator's update, before the discriminator's).
@@ -44,8 +45,9 @@ def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batc
     for group in optimizer.param_groups:
         group["lr"] = lr
     a_in, b_in = _to(batch.a.inputs, device, channels_last), _to(batch.b.inputs, device, channels_last)
+    measured = [None if side.expression is None else side.expression.to(device) for side in (batch.a, batch.b)]
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        fa, ma, fb, mb = model(a_in, b_in)
+        fa, ma, fb, mb, pa, pb = model(a_in, b_in, *measured)
 
     def side_loss(faces: torch.Tensor, masks: torch.Tensor, side: Side) -> dict[str, torch.Tensor]:
         return reconstruction_loss(faces.float(), masks.float(), side.targets.to(device), side.masks.to(device),
@@ -54,6 +56,11 @@ def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batc
     la, lb = side_loss(fa, ma, batch.a), side_loss(fb, mb, batch.b)
     reconstruction = la["total"] + lb["total"]
     total = reconstruction
+    expression: dict[str, float] = {}
+    if pa is not None and measured[0] is not None and measured[1] is not None:
+        ea, eb = expression_loss(pa, measured[0]), expression_loss(pb, measured[1])
+        total = total + loss.expression_weight * (ea + eb)
+        expression = {"expression_a": float(ea.detach()), "expression_b": float(eb.detach())}
     gan: dict[str, float] = {}
     if adversary is not None:
         gan = {"gan_g_a": 0.0, "gan_g_b": 0.0, "gan_d": 0.0, "d_real": 0.0, "d_fake": 0.0}
@@ -83,7 +90,7 @@ def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batc
         out[f"loss_{side}"] = float(terms["total"].detach())
         for key in ("dssim", "pixel", "mask", "laplacian"):
             out[f"{key}_{side}"] = float(terms[key].detach())
-    return {**out, **gan}
+    return {**out, **expression, **gan}
 
 
 def _check_finite(value: torch.Tensor, iteration: int, any_nonfinite: Callable[[bool], bool], *,

@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bottleneck-dims", type=integer(4, 65536), help="dense code width (default 256)")
     p.add_argument("--decoder-width", type=WIDTH, help="last decoder stage channels (default 32)")
     p.add_argument("--decoder-depth", type=integer(0, 3), help="residual blocks per decoder stage (default 1)")
+    p.add_argument("--expression", action=argparse.BooleanOptionalAction,
+                   help="condition the code on mouth and eye opening, so the swap's mouth follows the plate's "
+                        "(df and liae; default: the preset's, else off)")
     p.add_argument("--batch", type=integer(1, 65536), help="faces per identity per step (default 16)")
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--iterations", type=COUNT, help="stop at this total iteration count")
@@ -65,6 +68,8 @@ def _model_config(args: argparse.Namespace, base: ModelConfig | None, face_type:
     given = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
     if args.layout is not None:
         given["architecture"] = args.layout
+    if args.expression is not None:
+        given["expression"] = args.expression
     try:
         if base is None:
             base = ModelConfig(given.get("architecture", "df"), resolution=given.get("resolution", size))

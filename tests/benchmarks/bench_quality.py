@@ -98,9 +98,12 @@ def _modifiers():
         "lap": _loss(laplacian_weight=1.0),  # Laplacian-pyramid L1
         "2k": _loss(structural="two_kernel"),  # DSSIM at res/11.6 and res/23.2 (128 px and up)
         "liae": _model(architecture="liae"),  # DeepFaceLab's LIAE layout
+        "expr": _model(expression=True),  # the code conditioned on the expression (the presets' default)
+        "noexpr": _model(expression=False),  # the presets without expression conditioning
         "v0loss": _train(loss=LossSettings()),  # the loss before issue 12
         "gan": _train(gan=GanSettings(weight=0.1, start=0.8)),  # patch-GAN term (DFL's GAN power 0.1), last 20 %
         "bf16": _train(cpu_bf16=True),  # bf16 autocast on a CPU with native bf16 (AVX512-BF16/AMX)
+        **{f"seed{k}": _train(seed=k) for k in range(1, 4)},  # another initialisation and data order
     }
 
 
@@ -200,7 +203,7 @@ def step_flops(model, batch_size: int, loss, device: str) -> float:
     x, m, r = (torch.rand(batch_size, 3, s, s, device=device), torch.rand(batch_size, 1, s, s, device=device),
                torch.rand(batch_size, 2, s, s, device=device))
     with FlopCounterMode(display=False) as counter:
-        fa, ma, fb, mb = network(x, x)
+        fa, ma, fb, mb, *_ = network(x, x)
         total = (reconstruction_loss(fa, ma, x, m, r, settings=loss)["total"]
                  + reconstruction_loss(fb, mb, x, m, r, settings=loss)["total"])
         total.backward()

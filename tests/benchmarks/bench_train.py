@@ -77,7 +77,7 @@ def step_flops(network: nn.Module, batch, loss_settings) -> float:
     """FLOPs of one forward + backward of the training loss (optimiser excluded)."""
     from facegraft.core.train.losses import reconstruction_loss
     with FlopCounterMode(display=False) as counter:
-        fa, ma, fb, mb = network(batch.a.inputs, batch.b.inputs)
+        fa, ma, fb, mb, *_ = network(batch.a.inputs, batch.b.inputs)
         a, b = batch.a, batch.b
         total = (reconstruction_loss(fa, ma, a.targets, a.masks, a.regions, settings=loss_settings)["total"]
                  + reconstruction_loss(fb, mb, b.targets, b.masks, b.regions, settings=loss_settings)["total"])

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from facegraft.core.align.face_geometry import (REGIONS, angle_difference, eye_opening, head_pose, interocular,
-                                                   landmark_error, mouth_opening, region_errors)
+from facegraft.core.align.face_geometry import (REGIONS, angle_difference, expression_code, eye_opening, head_pose,
+                                                   interocular, landmark_error, mouth_opening, region_errors)
 from facegraft.core.evaluate.metrics import (flicker_ratio, frame_change, identity_distances, landmark_jitter,
                                              mean_identity, nan_mean, nan_median, robust_range, series_agreement)
 from facegraft.core.align.mean_face import MEAN_FACE_68
@@ -74,6 +74,16 @@ def test_openings_grow():
         shut[[top, bottom]] = (pts[top] + pts[bottom]) / 2
     assert eye_opening(shut) == pytest.approx(0.0, abs=1e-9)
     assert eye_opening(pts) > 0.1
+    # the network's expression code: the same measures, shifted and scaled; NaN for unknown points
+    smiling = pts.copy()
+    smiling[[48, 54]] += [[-5.0, -8.0], [5.0, -8.0]]  # corners out and up
+    codes = expression_code(np.stack([pts, opened, shut, smiling, np.full_like(pts, np.nan)]))
+    assert codes.shape == (5, 4) and codes.dtype == np.float32  # opening, width, smile, eyes
+    assert codes[1, 0] > codes[0, 0] + 0.5 and codes[1, 1] == codes[0, 1] and codes[1, 3] == codes[0, 3]
+    assert codes[2, 3] < codes[0, 3] - 2.0 and np.array_equal(codes[2, :3], codes[0, :3])
+    assert codes[3, 1] > codes[0, 1] + 0.5 and codes[3, 2] > codes[0, 2] + 0.5 and codes[3, 3] == codes[0, 3]
+    assert np.array_equal(expression_code(face(scale=50.0)), codes[0])
+    assert np.isnan(codes[4]).all()
 
 
 def test_identity_distances_and_mean():

@@ -26,7 +26,7 @@ def test_forward_shapes_and_range(config: ModelConfig) -> None:
     net = create_model(config)
     a, b = torch.rand(3, 3, 64, 64), torch.rand(2, 3, 64, 64)
     with torch.no_grad():
-        fa, ma, fb, mb = net(a, b)
+        fa, ma, fb, mb, *_ = net(a, b)
         faces, masks = net.swap(b)
     assert fa.shape == (3, 3, 64, 64) and ma.shape == (3, 1, 64, 64)
     assert fb.shape == (2, 3, 64, 64) and mb.shape == (2, 1, 64, 64)
@@ -37,7 +37,7 @@ def test_forward_shapes_and_range(config: ModelConfig) -> None:
 
 def test_backward_reaches_every_parameter(config: ModelConfig) -> None:
     net = create_model(config)
-    fa, ma, fb, mb = net(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64))
+    fa, ma, fb, mb, *_ = net(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64))
     (fa.mean() + ma.mean() + fb.mean() + mb.mean()).backward()
     missing = [n for n, p in net.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()]
     assert missing == []

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from facegraft.core.train.data import MIN_TRAIN_FACES, check_pair, load_face_data, region_maps, split_indices
+from facegraft.core.align.face_geometry import expression_code
+from facegraft.core.train.data import (MIN_TRAIN_FACES, check_pair, identity_expression, load_face_data, region_maps,
+                                      split_indices)
 from facegraft.core.train.errors import TrainingError
 
 
@@ -47,6 +49,10 @@ def test_load_face_data_splits_holdout(faceset_a) -> None:
     crop, mask = faceset_a.load(len(faceset_a) - 1)
     assert np.allclose(data.holdout[-1, :3].float().numpy().transpose(1, 2, 0), crop, atol=1e-3)
     assert np.allclose(data.holdout[-1, 3].float().numpy(), mask, atol=1e-3)
+    # each training face's expression code rides with it
+    codes = identity_expression(expression_code(np.stack([f.landmarks for f in faceset_a.faces[:-4]])))
+    assert data.expression.shape == (len(faceset_a) - 4, 4)
+    assert np.array_equal(data.expression.numpy(), codes, equal_nan=True)
 
 
 def test_minimum_size(faceset_a) -> None:
@@ -59,3 +65,11 @@ def test_check_pair(faceset_a, faceset_b) -> None:
     check_pair(faceset_a, faceset_b)
     with pytest.raises(TrainingError, match="color encoding"):
         check_pair(faceset_a, dataclasses.replace(faceset_b, color_encoding="ACEScg"))
+
+
+def test_identity_expression_centres_the_resting_measures() -> None:
+    codes = np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 4.0, 5.0], [2.0, 5.0, np.nan, 7.0], [9.0, 9.0, 9.0, 9.0]],
+                     np.float32)
+    out = identity_expression(codes)  # medians: width 4, smile 4 (of the known three), eyes 6
+    assert np.array_equal(out[:, 0], codes[:, 0])  # mouth opening keeps its natural zero
+    assert np.array_equal(out[:, 1:], codes[:, 1:] - [4.0, 4.0, 6.0], equal_nan=True)

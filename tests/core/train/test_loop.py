@@ -46,6 +46,20 @@ def _weights(folder):
     return load_model(folder).network.state_dict()
 
 
+def test_expression_head_learns_and_resumes_exactly(faceset_a, faceset_b, tmp_path) -> None:
+    config = dataclasses.replace(TINY, expression=True)
+    _train(faceset_a, faceset_b, tmp_path / "run", iterations=36, config=config, batch_size=8)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "training" / "history.jsonl").read_text().splitlines()]
+    error = [r["expression_a"] + r["expression_b"] for r in rows]
+    assert sum(error[-5:]) < 0.8 * sum(error[:5]), error  # 1.0 → 0.63 when written
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=3, config=config)
+    _train(faceset_a, faceset_b, tmp_path / "split", iterations=4, resume=True, config=config)
+    _train(faceset_a, faceset_b, tmp_path / "straight", iterations=4, config=config)
+    split, straight = _weights(tmp_path / "split"), _weights(tmp_path / "straight")
+    assert "expression_head.out.weight" in straight
+    assert all(torch.equal(split[k], straight[k]) for k in straight)
+
+
 @pytest.mark.parametrize("channels_last", [False, True])
 def test_resume_reproduces_the_next_step(faceset_a, faceset_b, tmp_path, channels_last) -> None:
     _train(faceset_a, faceset_b, tmp_path / "split", iterations=3, channels_last=channels_last)

@@ -83,6 +83,19 @@ def test_cpu_bf16_flag_reaches_the_settings(tmp_path) -> None:
     assert not off.cpu_bf16 and on.cpu_bf16 and on.mixed_precision
 
 
+def test_expression_flag_reaches_the_model_options(tmp_path) -> None:
+    base = ["--a", "x", "--b", "y", "-o", str(tmp_path / "m"), "--iterations", "4"]
+
+    def model(*extra: str):
+        return train_verb.build_settings(_parse(train_verb, ["train", *base, *extra]), face_type="full", size=64)[0]
+
+    assert model("--expression").expression and not model("--no-expression").expression
+    assert model("--preset", "quick").expression and model("--preset", "quick", "--layout", "liae").expression
+    assert not model("--preset", "quick", "--no-expression").expression
+    assert not model("--preset", "quick", "--layout", "original").expression  # the peer has none
+    assert not model("--layout", "liae").expression  # off unless a preset or the flag says so
+
+
 def test_needs_a_stop_condition_and_valid_options(facesets, tmp_path) -> None:
     with pytest.raises(TrainingError, match="--iterations"):
         _train(facesets, tmp_path)
